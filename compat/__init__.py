@@ -1,0 +1,2 @@
+"""Interop with real PyTorch and Flax (checkpoints, modules, the import alias), installed as
+``ptjax.compat``."""

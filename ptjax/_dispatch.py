@@ -1,0 +1,255 @@
+"""Running an op: unwrap tensors, call a cached ``jax.jit`` of its JAX implementation, record it.
+
+Every torch op in ptjax is a small public function that validates its arguments and then calls
+``apply(impl, *dynamic, **static)``: positional arguments are the values that flow through the
+computation (tensors, numbers, sequences of tensors), keyword arguments are static
+configuration (dims, flags, dtypes), hashable and part of the compile-cache key.
+
+Eagerly, the forward is one call of a jitted function cached per (implementation, static
+arguments); JAX's own cache then keys on shapes and dtypes. The backward is a second cached
+jitted function that recomputes the VJP from the saved inputs. On tracers (inside ``jax.jit``)
+the VJP closure is built once at forward time instead, so a compiled step traces exactly what
+``jax.vjp`` of the whole function would.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import jax
+import jax.numpy as jnp
+
+from ptjax.autograd.grad_mode import state as _grad_state
+from ptjax.autograd.graph import OpNode
+
+__all__ = ["apply", "op_cache_info"]
+
+_Tracer = jax.core.Tracer
+
+
+def _unflatten(spec, flat):
+    """Rebuild positional arguments from flat values; ``spec`` gives -1 or a sequence length."""
+    out, i = [], 0
+    for n in spec:
+        if n < 0:
+            out.append(flat[i])
+            i += 1
+        else:
+            out.append(tuple(flat[i : i + n]))
+            i += n
+    return out
+
+
+def _backward_name(fn) -> str:
+    name = getattr(fn, "backward_name", None)
+    if name:
+        return name
+    base = re.sub(r"^_+|_impl$", "", fn.__name__)
+    return "".join(w.capitalize() for w in base.split("_")) + "Backward0"
+
+
+class _Op:
+    """One implementation with fixed static arguments and argument structure."""
+
+    __slots__ = ("impl", "static", "spec", "call", "fwd", "backward_name", "_diffs")
+
+    def __init__(self, impl, static: tuple, spec) -> None:
+        self.impl = impl
+        self.static = static
+        self.spec = spec
+        kwargs = dict(static)
+        if spec is None:
+            call = functools.partial(impl, **kwargs) if kwargs else impl
+        else:
+
+            def call(*flat):
+                return impl(*_unflatten(spec, flat), **kwargs)
+
+        self.call = call
+        self.fwd = jax.jit(call)
+        self.backward_name = _backward_name(impl)
+        self._diffs = {}
+
+    def restricted(self, values, diff_in: tuple, pick=None):
+        """The op as a function of its differentiable inputs only (outputs ``pick``ed if given)."""
+        call = self.call
+
+        def f(*d):
+            full = list(values)
+            for i, x in zip(diff_in, d):
+                full[i] = x
+            out = call(*full)
+            if pick is None:
+                return out
+            return out if pick == () else tuple(out[p] for p in pick)
+
+        return f
+
+
+class _Diff:
+    """The backward of an ``_Op`` for one choice of differentiable inputs and outputs."""
+
+    __slots__ = (
+        "op",
+        "diff_in",
+        "diff_out",
+        "single_out",
+        "backward_jit",
+        "_as_op",
+        "backward_name",
+    )
+
+    def __init__(self, op: _Op, diff_in: tuple, diff_out: tuple, single_out: bool) -> None:
+        self.op, self.diff_in, self.diff_out, self.single_out = op, diff_in, diff_out, single_out
+        self.backward_name = op.backward_name
+        self.backward_jit = jax.jit(self._vjp)
+        self._as_op = None
+
+    def _vjp(self, values, cts):
+        pick = () if self.single_out else self.diff_out
+        f = self.op.restricted(values, self.diff_in, pick)
+        _, vjp = jax.vjp(f, *[values[i] for i in self.diff_in])
+        return vjp(cts)
+
+    def backward_as_op(self, node, grads):
+        """Backward as a recorded op over tensors, so its result can be differentiated again."""
+        from ptjax._tensor import Tensor
+
+        n = len(node.values)
+        if self._as_op is None:
+            single = self.single_out
+
+            def backward_impl(*args):
+                vals, cts = args[:n], args[n:]
+                return tuple(self._vjp(vals, cts[0] if single else tuple(cts)))
+
+            backward_impl.backward_name = self.backward_name.replace("Backward0", "Backward1")
+            self._as_op = backward_impl
+        args = []
+        diff_pos = {i: k for k, i in enumerate(self.diff_in)}
+        for i, v in enumerate(node.values):
+            k = diff_pos.get(i)
+            if k is None or node.next_edges[k] is None:
+                args.append(v)
+            else:
+                # the saved input, re-attached to where its gradient flows
+                snap = Tensor._make(v, True)
+                snap._grad_fn, snap._out_nr = node.next_edges[k]
+                args.append(snap)
+        for pos in self.diff_out:
+            g = grads[pos]
+            if g is None:
+                shape, dt = node.out_meta[pos]
+                g = Tensor._make(jnp.zeros(shape, dt))
+            elif not isinstance(g, Tensor):
+                g = Tensor._make(g)
+            args.append(g)
+        return apply(self._as_op, *args)
+
+
+_ops: dict = {}
+
+
+def _get_op(impl, static: tuple, spec) -> _Op:
+    key = (impl, static, spec)
+    op = _ops.get(key)
+    if op is None:
+        op = _ops[key] = _Op(impl, static, spec)
+    return op
+
+
+def _get_diff(op: _Op, diff_in: tuple, diff_out: tuple, single: bool) -> _Diff:
+    key = (diff_in, diff_out)
+    d = op._diffs.get(key)
+    if d is None:
+        d = op._diffs[key] = _Diff(op, diff_in, diff_out, single)
+    return d
+
+
+def op_cache_info() -> dict:
+    """How many distinct (op, static arguments) forwards and backwards are cached."""
+    return {"ops": len(_ops), "backwards": sum(len(o._diffs) for o in _ops.values())}
+
+
+def apply(impl, *args, **static):
+    """Run ``impl(*args, **static)`` on tensors' JAX values and record it for autograd.
+
+    Returns a Tensor, or a tuple of Tensors when ``impl`` returns a tuple.
+    """
+    from ptjax._tensor import Tensor
+
+    record = _grad_state.enabled
+    vals = []
+    diff = None  # (flat position, tensor) of the inputs that require grad
+    spec = None
+    for k, a in enumerate(args):
+        if isinstance(a, Tensor):
+            vals.append(a._value)
+            if record and a._rg:
+                if diff is None:
+                    diff = []
+                diff.append((len(vals) - 1, a))
+        elif type(a) is list or type(a) is tuple:
+            if spec is None:
+                spec = [-1] * k
+            spec.append(len(a))
+            for x in a:
+                if isinstance(x, Tensor):
+                    vals.append(x._value)
+                    if record and x._rg:
+                        if diff is None:
+                            diff = []
+                        diff.append((len(vals) - 1, x))
+                else:
+                    vals.append(x)
+            continue
+        else:
+            vals.append(a)
+        if spec is not None:
+            spec.append(-1)
+    op = _get_op(impl, tuple(static.items()), tuple(spec) if spec is not None else None)
+    if diff is None:
+        out = op.fwd(*vals)
+        if type(out) is tuple or type(out) is list:
+            return tuple(Tensor._make(o) for o in out)
+        return Tensor._make(out)
+    return _record(op, vals, diff, Tensor)
+
+
+def _is_inexact(dt) -> bool:
+    return jnp.issubdtype(dt, jnp.inexact)
+
+
+def _record(op: _Op, vals: list, diff: list, Tensor):
+    diff_in = tuple(i for i, _ in diff)
+    vjp = None
+    if any(isinstance(v, _Tracer) for v in vals):
+        # On tracers JAX builds the VJP now, so a compiled step traces exactly jax.vjp's program
+        # and nothing is recomputed. Integer outputs get float0 cotangents (see OpNode).
+        out, vjp = jax.vjp(op.restricted(vals, diff_in), *[vals[i] for i in diff_in])
+    else:
+        out = op.fwd(*vals)
+    single = not isinstance(out, tuple | list)
+    outs = (out,) if single else tuple(out)
+    diff_out = tuple(p for p, o in enumerate(outs) if _is_inexact(o.dtype))
+    node = OpNode(
+        _get_diff(op, diff_in, diff_out, single),
+        tuple(vals),
+        vjp,
+        tuple(t._edge() for _, t in diff),
+        tuple((o.shape, o.dtype) for o in outs),
+    )
+    saves = getattr(op.impl, "saves", None)
+    if saves:
+        by_pos = dict(diff)
+        node.saved = [(by_pos[p], by_pos[p]._version) for p in saves if p in by_pos]
+    wrapped = []
+    for p, o in enumerate(outs):
+        t = Tensor._make(o)
+        if p in diff_out:
+            t._rg = True
+            t._grad_fn = node
+            t._out_nr = p
+        wrapped.append(t)
+    return wrapped[0] if single else tuple(wrapped)

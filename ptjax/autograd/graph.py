@@ -1,0 +1,340 @@
+"""The recorded graph and the engine that walks it backwards.
+
+Every op run with grad enabled leaves one ``Node``. A node keeps what its backward needs (the
+JAX values of its inputs, and on tracers the VJP closure JAX already built) and one edge per
+differentiable input: ``(node, output_nr)``. Leaves end in an ``AccumulateGrad`` node.
+
+Nodes carry a creation sequence number; since an op's inputs always exist before it runs,
+walking the reachable nodes in decreasing sequence order is a topological order, so the engine
+needs no dependency counting: by the time a node is reached, every gradient flowing into it has
+been summed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["Node", "AccumulateGrad", "run_backward"]
+
+_sequence = itertools.count()
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class Node:
+    """A backward function in the graph (what ``tensor.grad_fn`` returns)."""
+
+    __slots__ = ("next_edges", "seq", "pre_hooks", "hooks", "out_meta", "__weakref__", "metadata")
+    _name = "Node"
+
+    def __init__(self, next_edges: tuple, out_meta: tuple) -> None:
+        self.next_edges = next_edges  # one (node, nr) or None per gradient this node returns
+        self.out_meta = out_meta  # (shape, dtype) of each output, to zero-fill missing grads
+        self.seq = next(_sequence)
+        self.pre_hooks = None
+        self.hooks = None
+
+    def name(self) -> str:
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((e[0], e[1]) if e is not None else (None, 0) for e in self.next_edges)
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node computes its gradients."""
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(fn)
+        return _RemovableHandle(self.hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; it may return replacement gradients."""
+        return self._add_pre_hook(None, fn)
+
+    def _add_pre_hook(self, output_nr, fn):
+        if self.pre_hooks is None:
+            self.pre_hooks = []
+        entry = (output_nr, fn)
+        self.pre_hooks.append(entry)
+        return _RemovableHandle(self.pre_hooks, entry)
+
+    def apply(self, grads: list, create_graph: bool) -> tuple:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Free what backward needed (after a backward without ``retain_graph``)."""
+
+
+class _RemovableHandle:
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item) -> None:
+        self._list, self._item = lst, item
+
+    def remove(self) -> None:
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """The end of the graph for a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+
+    __slots__ = ("variable", "post_hooks")
+    _name = "torch::autograd::AccumulateGrad"
+
+    def __init__(self, variable) -> None:
+        super().__init__((), ((tuple(variable.shape), variable.dtype.np),))
+        self.seq = -1  # leaves are reached last
+        self.variable = variable
+        self.post_hooks = None
+
+    def accumulate(self, grad, create_graph: bool) -> None:
+        from ptjax._tensor import Tensor
+
+        var = self.variable
+        old = var._grad
+        if old is None:
+            if isinstance(grad, Tensor):
+                var._grad = grad if create_graph else Tensor._make(grad._value)
+            else:
+                var._grad = Tensor._make(grad)
+        elif create_graph or old._rg:
+            var._grad = old + grad
+        else:
+            # torch adds into the existing .grad in place, so references to it see the sum
+            g = grad._value if isinstance(grad, Tensor) else grad
+            old._val = old._value + g
+            old._ver += 1
+        for hook in self.post_hooks or ():
+            hook(var)
+
+
+class OpNode(Node):
+    """The backward of one op dispatched through ``ptjax._dispatch.apply``."""
+
+    __slots__ = ("op", "values", "vjp", "saved", "_out_ref")
+
+    def __init__(self, op, values, vjp, next_edges, out_meta) -> None:
+        super().__init__(next_edges, out_meta)
+        self.op = op  # the _Op: implementation, static arguments, differentiable positions
+        self.values = values  # the JAX values of every input, as the op received them
+        self.vjp = vjp  # JAX's own VJP closure when the op ran on tracers
+        self.saved = None  # (tensor, version) pairs whose in-place change invalidates backward
+        self._out_ref = None
+
+    @property
+    def _name(self) -> str:
+        return self.op.backward_name
+
+    def release(self) -> None:
+        self.values = None
+        self.vjp = None
+
+    def _cotangents(self, grads):
+        op = self.op
+        if self.vjp is not None:
+            # JAX's closure wants a cotangent for every output; integer outputs take float0
+            cts = [
+                g if g is not None else _zeros(shape, dt)
+                for g, (shape, dt) in zip(grads, self.out_meta)
+            ]
+        else:
+            cts = [
+                grads[p] if grads[p] is not None else _zeros(*self.out_meta[p]) for p in op.diff_out
+            ]
+        return cts[0] if op.single_out else tuple(cts)
+
+    def apply(self, grads: list, create_graph: bool) -> tuple:
+        if self.values is None:
+            raise RuntimeError(_FREED)
+        if self.saved:
+            _check_versions(self)
+        if create_graph:
+            return self.op.backward_as_op(self, grads)
+        cts = self._cotangents(grads)
+        if self.vjp is not None:
+            return self.vjp(cts)
+        return self.op.backward_jit(self.values, cts)
+
+
+def _zeros(shape, dt):
+    if jnp.issubdtype(dt, jnp.inexact):
+        return jnp.zeros(shape, dt)
+    return np.zeros(shape, jax.dtypes.float0)
+
+
+def _check_versions(node: OpNode) -> None:
+    for tensor, version in node.saved:
+        if tensor is not None and tensor._version != version:
+            shape = list(tensor.shape)
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [torch.{_type_name(tensor)} {shape}], which is output 0 of "
+                f"{node._name}, is at version {tensor._version}; expected version {version} "
+                "instead. Hint: the backtrace further above shows the operation that failed to "
+                "compute its gradient. The variable in question was changed in there or anywhere "
+                "later. Good luck!"
+            )
+
+
+def _type_name(t) -> str:
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
+    return names.get(t.dtype.name, t.dtype.name.capitalize()) + "Tensor"
+
+
+def _gather_nodes(root_nodes) -> list:
+    seen = set()
+    order = []
+    stack = list(root_nodes)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        for e in node.next_edges:
+            if e is not None and id(e[0]) not in seen:
+                stack.append(e[0])
+    order.sort(key=lambda n: n.seq, reverse=True)
+    return order
+
+
+def _needed_for(order: list, targets: set) -> set:
+    """Ids of the nodes from which a target node can be reached (pruning for autograd.grad)."""
+    needed = set()
+    for node in reversed(order):  # increasing sequence: inputs before consumers
+        if id(node) in targets or any(
+            e is not None and id(e[0]) in needed for e in node.next_edges
+        ):
+            needed.add(id(node))
+    return needed
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    return a + b
+
+
+def run_backward(
+    roots, root_grads, retain_graph: bool, create_graph: bool, inputs=None, accumulate: bool = True
+):
+    """Backpropagate ``root_grads`` from ``roots``.
+
+    With ``accumulate``, leaves' ``.grad`` receive their gradients (``Tensor.backward``), limited
+    to ``inputs`` when given. Without, the gradients of ``inputs`` are returned
+    (``autograd.grad``) and no ``.grad`` is touched.
+    """
+    from ptjax._tensor import Tensor
+    from ptjax.autograd.grad_mode import set_grad_enabled
+
+    buffers: dict[int, list] = {}
+    root_nodes = []
+    for t, g in zip(roots, root_grads):
+        node, nr = t._edge()
+        slot = buffers.setdefault(id(node), [None] * len(node.out_meta))
+        slot[nr] = _add(slot[nr], g)
+        root_nodes.append(node)
+
+    order = _gather_nodes(root_nodes)
+    captures = None
+    needed = None
+    if inputs is not None:
+        captures = {}
+        for i, t in enumerate(inputs):
+            node, nr = t._edge()
+            captures.setdefault(id(node), []).append((nr, i))
+        needed = _needed_for(order, set(captures))
+    results = [None] * (len(inputs) if inputs is not None else 0)
+
+    def as_tensor(g):
+        return g if isinstance(g, Tensor) else Tensor._make(g)
+
+    def as_value(g):
+        return g if create_graph or not isinstance(g, Tensor) else g._value
+
+    with set_grad_enabled(create_graph):
+        for node in order:
+            grads = buffers.pop(id(node), None)
+            if grads is None or all(g is None for g in grads):
+                if not retain_graph:
+                    node.release()
+                continue
+            if needed is not None and id(node) not in needed:
+                continue
+            if node.pre_hooks:
+                for nr, hook in list(node.pre_hooks):
+                    if nr is None:
+                        new = hook(tuple(as_tensor(g) if g is not None else None for g in grads))
+                        if new is not None:
+                            grads = [as_value(g) if g is not None else None for g in new]
+                    elif grads[nr] is not None:
+                        new = hook(as_tensor(grads[nr]))
+                        if new is not None:
+                            grads[nr] = as_value(new)
+            if captures is not None and id(node) in captures:
+                for nr, i in captures[id(node)]:
+                    g = grads[nr]
+                    results[i] = as_tensor(g) if g is not None else None
+                if not accumulate and isinstance(node, AccumulateGrad):
+                    continue
+            if isinstance(node, AccumulateGrad):
+                if accumulate and (captures is None or id(node) in captures):
+                    node.accumulate(grads[0], create_graph)
+                continue
+            input_grads = node.apply(grads, create_graph)
+            if node.hooks:
+                for hook in node.hooks:
+                    gi = tuple(as_tensor(g) if g is not None else None for g in input_grads)
+                    go = tuple(as_tensor(g) if g is not None else None for g in grads)
+                    new = hook(gi, go)
+                    if new is not None:
+                        input_grads = tuple(as_value(g) if g is not None else None for g in new)
+            if not retain_graph:
+                node.release()
+            for edge, g in zip(node.next_edges, input_grads):
+                if edge is None or g is None:
+                    continue
+                if not create_graph and isinstance(g, Tensor):
+                    g = g._value
+                slot = buffers.get(id(edge[0]))
+                if slot is None:
+                    slot = buffers[id(edge[0])] = [None] * len(edge[0].out_meta)
+                slot[edge[1]] = _add(slot[edge[1]], g)
+    return results
+
+
+def accumulator_for(tensor) -> AccumulateGrad:
+    """The (cached, weakly held) AccumulateGrad node of a leaf tensor."""
+    ref = tensor._grad_acc
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(tensor)
+        tensor._grad_acc = weakref.ref(node)
+    return node
+
+
+def is_tracer(x) -> bool:
+    return isinstance(x, jax.core.Tracer)
