@@ -1,0 +1,5 @@
+"""torch.linalg: norm, inv, det, solve, qr, svd, cholesky, eigh, ..."""
+
+from __future__ import annotations
+
+__all__: list = []
