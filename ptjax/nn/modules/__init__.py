@@ -1,0 +1,5 @@
+"""torch.nn.modules: every layer class. Each family lives in its own file and is re-exported
+here with one star-import line."""
+
+from ptjax.nn.modules.module import *  # noqa: I001  (Module first: the others build on it)
+from ptjax.nn.modules.container import *
