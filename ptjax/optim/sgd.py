@@ -1,0 +1,73 @@
+"""torch.optim.SGD."""
+
+from __future__ import annotations
+
+from ptjax.optim import transforms
+from ptjax.optim.optimizer import Optimizer, _check_impl_flags, _check_lr
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum, as torch.optim.SGD.
+
+    The first step's momentum buffer is a copy of the gradient (no dampening), as in torch;
+    with ``momentum=0`` no state is kept.
+
+    Args:
+        params: tensors or param-group dicts to optimize.
+        lr: learning rate (float or 1-element tensor). Default: 1e-3.
+        momentum: momentum factor. Default: 0.
+        dampening: dampening for momentum. Default: 0.
+        weight_decay: L2 penalty. Default: 0.
+        nesterov: use Nesterov momentum. Default: False.
+        maximize: maximize the objective instead of minimizing. Default: False.
+        foreach, fused: accepted for compatibility; the update is always one compiled program.
+        differentiable: not supported (raises if True).
+    """
+
+    _rule = transforms.SGD
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        _check_lr(lr)
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+        _check_impl_flags(foreach, fused, differentiable)
+
+    def _flags(self, group: dict) -> dict:
+        flags = super()._flags(group)
+        flags["use_momentum"] = float(group["momentum"]) != 0
+        flags["nesterov"] = bool(group["nesterov"])
+        return flags
+
+    def _init_state(self, p, group, flags) -> dict:
+        return {}  # the momentum buffer appears with the first update
