@@ -27,6 +27,7 @@ from ptjax.autograd.grad_mode import (
 )
 from ptjax.random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ptjax import nn  # noqa: E402,I001  (after the ops: layers build on them)
+from ptjax import optim  # noqa: E402,I001
 
 __version__ = "0.1.0"
 
