@@ -7,6 +7,7 @@ differ from torch's Mersenne/Philox streams: tests compare statistics, not value
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import jax
@@ -65,9 +66,18 @@ class Generator:
 
     def next_key(self):
         """A fresh JAX key for one draw (the counter advances)."""
-        key = jax.random.fold_in(self._base_key(), self._offset)
+        key, offset = self.draw()
+        return jax.random.fold_in(key, offset)
+
+    def draw(self):
+        """``(base key, counter)`` for one draw; the counter advances.
+
+        ``jax.random.fold_in(key, counter)`` is the draw's key (what ``next_key`` returns);
+        sampling ops fold it in inside their compiled function, saving a dispatch.
+        """
+        offset = self._offset
         self._offset += 1
-        return key
+        return self._base_key(), offset
 
     def get_state(self):
         """The generator's state as a uint8 tensor (seed and counter)."""
@@ -79,6 +89,11 @@ class Generator:
     def set_state(self, new_state) -> Generator:
         """Restore a state from ``get_state()``."""
         arr = np.asarray(new_state._value if hasattr(new_state, "_value") else new_state)
+        if arr.dtype != np.uint8 or arr.size != 16:
+            raise RuntimeError(
+                "Expected a ByteTensor of 16 bytes (from Generator.get_state() or "
+                f"torch.get_rng_state()), got {arr.size} elements of type {arr.dtype}"
+            )
         seed, offset = arr.astype(np.uint8).view(np.uint64)
         self.manual_seed(int(seed))
         self._offset = int(offset)
@@ -125,16 +140,24 @@ def next_key(generator: Generator | None = None):
     return (generator if generator is not None else default_generator).next_key()
 
 
-class fork_rng:
-    """Restore the default generator's state on exit (``torch.random.fork_rng``)."""
+@contextlib.contextmanager
+def fork_rng(
+    devices=None,
+    enabled: bool = True,
+    _caller: str = "fork_rng",
+    _devices_kw: str = "devices",
+    device_type: str = "cuda",
+):
+    """Within the block, draws from the default generator are undone on exit.
 
-    def __init__(self, devices=None, enabled: bool = True, **_) -> None:
-        self.enabled = enabled
-
-    def __enter__(self):
-        self._state = (default_generator._seed, default_generator._offset)
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            default_generator.manual_seed(self._state[0])
-            default_generator._offset = self._state[1]
+    Usable as a context manager or a decorator, like ``torch.random.fork_rng``.
+    """
+    if not enabled:
+        yield
+        return
+    gen = default_generator
+    seed_, offset, key = gen._seed, gen._offset, gen._key
+    try:
+        yield
+    finally:
+        gen._seed, gen._offset, gen._key = seed_, offset, key
