@@ -1,0 +1,1 @@
+"""Implementations behind ``ptjax.nn.functional``, one module per family."""
