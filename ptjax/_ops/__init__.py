@@ -11,3 +11,4 @@ from ptjax._ops.pointwise import *
 from ptjax._ops.reduction import *
 from ptjax._ops.sampling import *
 from ptjax._ops.shape import *
+from ptjax._ops.sorting import *

@@ -1,27 +1,169 @@
-"""Reductions: sum, mean (more are added by the reduction module's owners)."""
+"""Reductions, scans and softmax with torch's signatures, dtypes, NaN rules and gradients.
+
+Where JAX's derivative differs from torch's (ties of a full ``max()``, ``std``/``var`` at
+``correction >= N``, ``norm`` at zero, ``logsumexp`` at infinities), the impl carries a
+``jax.custom_jvp`` whose tangent is torch's backward formula, so ``jax.vjp`` (and ``jax.jvp``)
+give torch's numbers. Value-selecting reductions (``max(dim)``, ``cummax``) compute integer
+indices and gather the values with them, so the gradient flows to the returned index as in torch.
+"""
 
 from __future__ import annotations
 
+import builtins
+import functools
+import math
+
+import jax
 import jax.numpy as jnp
+from jax import lax
 
 from ptjax import _dtype as D
+from ptjax import return_types as R
 from ptjax._dispatch import apply
 from ptjax._ops._registry import tensor_op
-from ptjax._tensor import Tensor, _wrap_dim
+from ptjax._tensor import Tensor, _type_title, _wrap_dim
 
-__all__ = ["sum", "mean"]
+__all__ = [
+    "sum",
+    "nansum",
+    "mean",
+    "nanmean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "aminmax",
+    "argmax",
+    "argmin",
+    "std",
+    "var",
+    "std_mean",
+    "var_mean",
+    "norm",
+    "logsumexp",
+    "all",
+    "any",
+    "count_nonzero",
+    "cumsum",
+    "cumprod",
+    "cummax",
+    "cummin",
+    "logcumsumexp",
+    "softmax",
+    "log_softmax",
+]
+
+_INF = float("inf")
+
+
+# -- argument handling ------------------------------------------------------------------------------
 
 
 def reduce_dims(dim, ndim: int):
-    """Normalise torch's ``dim`` argument (None, int, or sequence) to a sorted tuple or None."""
+    """Normalise torch's ``dim`` (None, int, or sequence) to a sorted tuple, or None for all.
+
+    An empty sequence means all dimensions, as in torch. A 0-dim tensor accepts dim 0 / -1 and
+    its reduction is the whole (single-element) tensor, so None is returned for it.
+    """
     if dim is None:
         return None
     if isinstance(dim, int):
-        return (_wrap_dim(dim, ndim),)
+        d = _wrap_dim(dim, ndim)
+        return (d,) if ndim else None
     dims = tuple(_wrap_dim(d, ndim) for d in dim)
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
-    return tuple(sorted(dims)) if dims else None
+    return tuple(sorted(dims)) if dims and ndim else None
+
+
+def one_dim(dim: int, ndim: int) -> int:
+    """Wrap a single ``dim`` argument (0-dim tensors accept 0 and -1)."""
+    if not isinstance(dim, int):
+        raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    return _wrap_dim(dim, ndim)
+
+
+def _reduced_size(shape: tuple, axis) -> int:
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in axis)
+
+
+def _out_shape(shape: tuple, axis, keepdim: bool) -> tuple:
+    if axis is None:
+        return (1,) * len(shape) if keepdim else ()
+    if keepdim:
+        return tuple(1 if i in axis else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in axis)
+
+
+def _check_nonempty(name: str, input: Tensor, axis, dim, *, wrapped: bool = True, sep="()"):
+    """torch's errors for reducing an empty tensor with an op that has no identity."""
+    shape = tuple(input.shape)
+    if axis is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        return
+    for a in axis:
+        if shape[a] == 0:
+            shown = a if wrapped or isinstance(dim, tuple | list) else dim
+            raise IndexError(f"{name}{sep}: Expected reduction dim {shown} to have non-zero size.")
+
+
+def _finish(result, out):
+    """Write ``result`` into ``out=`` when one was given (torch's out-variant)."""
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        for o, r in zip(out, result):
+            o._assign(r)
+        return out
+    return out._assign(result)
+
+
+def _float_of(d: D.dtype) -> D.dtype:
+    return d if d.kind >= 2 else D._default[0]
+
+
+def _sum_dtype(input: Tensor, dtype) -> D.dtype:
+    """sum/prod/cumsum's result dtype: bool and integer inputs accumulate in int64."""
+    if dtype is not None:
+        return D.to_dtype(dtype)
+    d = input.dtype
+    return D.int64 if d.kind <= 1 else d
+
+
+def _is_float(x) -> bool:
+    return jnp.issubdtype(x.dtype, jnp.inexact)
+
+
+def _on_1d(impl):
+    """Run a single-``axis`` impl on a 0-dim input as a 1-element vector, as torch does."""
+
+    @functools.wraps(impl)
+    def run(x, *args, **kw):
+        if jnp.ndim(x) == 0:
+            out = impl(jnp.reshape(x, (1,)), *args, **kw)
+            if isinstance(out, tuple):
+                return tuple(jnp.reshape(o, ()) if jnp.ndim(o) == 1 else o for o in out)
+            return jnp.reshape(out, ())
+        return impl(x, *args, **kw)
+
+    return run
+
+
+def gather_along(x, idx, axis: int, keepdims: bool):
+    """``x`` at integer positions ``idx`` (kept-dim shape) along ``axis``; its gradient is a
+    scatter to those positions."""
+    out = jnp.take_along_axis(x, idx, axis=axis)
+    return out if keepdims else jnp.squeeze(out, axis)
+
+
+# -- sum, mean, prod --------------------------------------------------------------------------------
 
 
 def _sum(x, *, axis, keepdims, dtype):
@@ -29,15 +171,26 @@ def _sum(x, *, axis, keepdims, dtype):
 
 
 @tensor_op
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all dimensions if None); bool and int inputs sum as int64."""
-    if dtype is None:
-        d = input.dtype
-        dtype = D.int64 if d.kind <= 1 else d
-    else:
-        dtype = D.to_dtype(dtype)
+    d = _sum_dtype(input, dtype)
     axis = reduce_dims(dim, input.dim())
-    return apply(_sum, input, axis=axis, keepdims=keepdim, dtype=dtype.np)
+    return _finish(apply(_sum, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
+
+
+def _nansum(x, *, axis, keepdims, dtype):
+    x = x.astype(dtype)
+    if _is_float(x):
+        x = jnp.where(jnp.isnan(x), jnp.zeros((), dtype), x)
+    return jnp.sum(x, axis=axis, keepdims=keepdims)
+
+
+@tensor_op
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """Sum over ``dim`` treating NaN as zero (whose gradient is zero)."""
+    d = _sum_dtype(input, dtype)
+    axis = reduce_dims(dim, input.dim())
+    return _finish(apply(_nansum, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
 
 
 def _mean(x, *, axis, keepdims, dtype):
@@ -45,18 +198,766 @@ def _mean(x, *, axis, keepdims, dtype):
 
 
 @tensor_op
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Mean over ``dim`` (all dimensions if None); needs a floating point or complex input."""
     d = D.to_dtype(dtype) if dtype is not None else input.dtype
     if d.kind < 2:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_title(d)}"
+            f"complex dtype. Got: {_type_title(d)}"
         )
-    return apply(_mean, input, axis=reduce_dims(dim, input.dim()), keepdims=keepdim, dtype=d.np)
+    axis = reduce_dims(dim, input.dim())
+    return _finish(apply(_mean, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
 
 
-def _title(d):
-    from ptjax._tensor import _type_title
+def _nanmean(x, *, axis, keepdims, dtype):
+    x = x.astype(dtype)
+    keep = ~jnp.isnan(x)
+    total = jnp.sum(jnp.where(keep, x, jnp.zeros((), dtype)), axis=axis, keepdims=keepdims)
+    return total / jnp.sum(keep, axis=axis, keepdims=keepdims).astype(dtype)
 
-    return _type_title(d)
+
+@tensor_op
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """Mean of the non-NaN elements over ``dim`` (NaN where all are NaN)."""
+    if input.dtype.kind < 2:
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{_type_title(input.dtype)}"
+        )
+    d = D.to_dtype(dtype) if dtype is not None else input.dtype
+    axis = reduce_dims(dim, input.dim())
+    return _finish(apply(_nanmean, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
+
+
+def _prod(x, *, axis, keepdims, dtype):
+    # JAX differentiates reduce_prod with products of the other elements, which is exact with
+    # zeros in the input, as torch's prod_backward is
+    return jnp.prod(x.astype(dtype), axis=axis, keepdims=keepdims)
+
+
+@tensor_op
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """Product over one ``dim`` (all elements if None); bool and int inputs give int64."""
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(
+            f"prod() received an invalid combination of arguments - got ({type(dim).__name__}), "
+            "but expected one of: (Tensor input, *, torch.dtype dtype = None) or "
+            "(Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None)"
+        )
+    d = _sum_dtype(input, dtype)
+    axis = reduce_dims(dim, input.dim())
+    return _finish(apply(_prod, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
+
+
+# -- max / min family -------------------------------------------------------------------------------
+
+
+def _evenly_read(fn):
+    """A full reduction ``fn(x)`` that returns one of x's values, whose gradient is split evenly
+    among the elements equal to the result (among the NaNs when it is NaN), as torch's
+    ``evenly_distribute_backward`` does for ``max()``, ``min()``, ``median()``."""
+
+    @jax.custom_jvp
+    def f(x):
+        return fn(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        out = fn(x)
+        mask = jnp.where(jnp.isnan(out), jnp.isnan(x), x == out)
+        count = jnp.sum(mask).astype(out.dtype)
+        return out, jnp.sum(jnp.where(mask, t, jnp.zeros((), t.dtype))) / count
+
+    def impl(x):
+        return f(x) if _is_float(x) else fn(x)
+
+    return impl
+
+
+def _full_max(x):
+    return jnp.max(x)
+
+
+def _full_min(x):
+    return jnp.min(x)
+
+
+_max_all = _evenly_read(_full_max)
+_min_all = _evenly_read(_full_min)
+_max_all.__name__, _max_all.backward_name = "_max_all", "MaxBackward1"
+_min_all.__name__, _min_all.backward_name = "_min_all", "MinBackward1"
+
+
+@_on_1d
+def _max_dim(x, *, axis, keepdims):
+    idx = jnp.expand_dims(jnp.argmax(x, axis=axis), axis)  # first max; NaN wins (first NaN)
+    return gather_along(x, idx, axis, keepdims), idx if keepdims else jnp.squeeze(idx, axis)
+
+
+@_on_1d
+def _min_dim(x, *, axis, keepdims):
+    idx = jnp.expand_dims(jnp.argmin(x, axis=axis), axis)
+    return gather_along(x, idx, axis, keepdims), idx if keepdims else jnp.squeeze(idx, axis)
+
+
+_max_dim.backward_name = "MaxBackward0"
+_min_dim.backward_name = "MinBackward0"
+
+
+def _extreme(name, full_impl, dim_impl, rtype, elementwise):
+    def op(input: Tensor, dim=None, keepdim: bool = False, *, other=None, out=None):
+        if other is not None or isinstance(dim, Tensor):
+            return _finish(elementwise(input, other if other is not None else dim), out)
+        if dim is None:
+            _check_nonempty(name, input, None, None)
+            return _finish(apply(full_impl, input), out)
+        axis = one_dim(dim, input.dim())
+        if input.dim():
+            _check_nonempty(name, input, (axis,), dim)
+        return _finish(rtype(apply(dim_impl, input, axis=axis, keepdims=keepdim)), out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (
+        f"With no ``dim``: the {name}imum of all elements (a tensor). With ``dim``: "
+        f"``torch.return_types.{name}(values, indices)`` along ``dim`` (the first {name}imum; "
+        f"NaN propagates). With a tensor: the elementwise {name}imum."
+    )
+    return tensor_op(op)
+
+
+def _maximum(a, b):
+    from ptjax._ops.pointwise import maximum
+
+    return maximum(a, b)
+
+
+def _minimum(a, b):
+    from ptjax._ops.pointwise import minimum
+
+    return minimum(a, b)
+
+
+max = _extreme("max", _max_all, _max_dim, R.max, _maximum)  # noqa: A001
+min = _extreme("min", _min_all, _min_dim, R.min, _minimum)  # noqa: A001
+
+
+def _extreme_value(x, axis, keepdims, is_max):
+    return (jnp.max if is_max else jnp.min)(x, axis=axis, keepdims=keepdims)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
+def _amaxmin_core(x, axis, keepdims, is_max):
+    return _extreme_value(x, axis, keepdims, is_max)
+
+
+@_amaxmin_core.defjvp
+def _amaxmin_core_jvp(axis, keepdims, is_max, primals, tangents):
+    # torch's scale_grad_by_count: split evenly among the elements equal to the result; a NaN
+    # result matches no element, which makes the whole reduced slice's gradient NaN
+    (x,), (t,) = primals, tangents
+    out = _extreme_value(x, axis, keepdims, is_max)
+    r = out if keepdims or axis is None else jnp.expand_dims(out, axis)
+    mask = x == r
+    count = jnp.sum(mask, axis=axis, keepdims=True).astype(x.dtype)
+    # (g / count) * mask, written so that a compiler cannot fold 0 * inf to 0
+    none = jnp.where(count == 0, jnp.nan, 0).astype(x.dtype)
+    factor = jnp.where(mask, 1 / jnp.where(count == 0, 1, count), none)
+    return out, jnp.sum(t * factor, axis=axis, keepdims=keepdims)
+
+
+def _amax(x, *, axis, keepdims):
+    if not _is_float(x):
+        return _extreme_value(x, axis, keepdims, True)
+    return _amaxmin_core(x, axis, keepdims, True)
+
+
+def _amin(x, *, axis, keepdims):
+    if not _is_float(x):
+        return _extreme_value(x, axis, keepdims, False)
+    return _amaxmin_core(x, axis, keepdims, False)
+
+
+def _aminmax(x, *, axis, keepdims):
+    return _amin(x, axis=axis, keepdims=keepdims), _amax(x, axis=axis, keepdims=keepdims)
+
+
+def _amaxmin(name, impl):
+    def op(input: Tensor, dim=(), keepdim: bool = False, *, out=None) -> Tensor:
+        axis = reduce_dims(dim, input.dim())
+        _check_nonempty(name, input, axis, dim, wrapped=False)
+        return _finish(apply(impl, input, axis=axis, keepdims=keepdim), out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (
+        f"The {name[1:]}imum over ``dim`` (an int or tuple; all dimensions if empty). The "
+        "gradient is split evenly among tied elements."
+    )
+    return tensor_op(op)
+
+
+amax = _amaxmin("amax", _amax)
+amin = _amaxmin("amin", _amin)
+
+
+@tensor_op
+def aminmax(input: Tensor, *, dim=None, keepdim: bool = False, out=None):
+    """``torch.return_types.aminmax(min, max)`` over ``dim`` (all elements if None)."""
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                "no identity."
+            )
+        axis = None
+    else:
+        axis = reduce_dims(one_dim(dim, input.dim()), input.dim())
+        _check_nonempty("aminmax", input, axis, dim, sep="")
+    return _finish(R.aminmax(apply(_aminmax, input, axis=axis, keepdims=keepdim)), out)
+
+
+def _argmax(x, *, axis, keepdims):
+    return jnp.argmax(x, axis=axis, keepdims=keepdims).astype(jnp.int64)
+
+
+def _argmin(x, *, axis, keepdims):
+    return jnp.argmin(x, axis=axis, keepdims=keepdims).astype(jnp.int64)
+
+
+def _argop(name, impl):
+    def op(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
+        if input.dtype is D.bool:
+            raise RuntimeError(f"{name}(): does not support bool input")
+        if dim is None:
+            if input.numel() == 0:
+                raise IndexError(
+                    f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+                )
+            axis = None
+        else:
+            axis = one_dim(dim, input.dim())
+            if input.dim() == 0:
+                axis = None
+            else:
+                _check_nonempty(name, input, (axis,), dim)
+        return _finish(apply(impl, input, axis=axis, keepdims=keepdim), out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (
+        f"Index of the {name[3:]}imum along ``dim`` (of the flattened tensor if None): the first "
+        "one among ties, the first NaN if there is one. int64."
+    )
+    return tensor_op(op)
+
+
+argmax = _argop("argmax", _argmax)
+argmin = _argop("argmin", _argmin)
+
+
+# -- std / var --------------------------------------------------------------------------------------
+
+
+def _var_parts(x, axis, keepdims, correction):
+    """(variance, deviations from the mean, torch's backward factor for a unit gradient)."""
+    n = _reduced_size(x.shape, axis)
+    m = jnp.mean(x, axis=axis, keepdims=True)
+    dev = x - m
+    sq = jnp.real(dev * jnp.conj(dev))
+    dof = n - correction
+    divisor = builtins.max(dof, 0)
+    ss = jnp.sum(sq, axis=axis, keepdims=keepdims)
+    var = ss / jnp.asarray(divisor, ss.dtype)
+    if axis is None and dof <= 0:
+        # torch: 2 / (N - correction) is infinite, so the gradient is inf (NaN where x == mean)
+        factor = jnp.where(x == m, jnp.nan, jnp.inf).astype(x.dtype)
+    else:
+        factor = (jnp.asarray(2.0, x.dtype) / jnp.asarray(dof, x.dtype)) * dev
+    return var, factor
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3, 4))
+def _var_core(x, axis, keepdims, correction, take_sqrt):
+    var, _ = _var_parts(x, axis, keepdims, correction)
+    return jnp.sqrt(var) if take_sqrt else var
+
+
+@_var_core.defjvp
+def _var_core_jvp(axis, keepdims, correction, take_sqrt, primals, tangents):
+    (x,), (t,) = primals, tangents
+    var, factor = _var_parts(x, axis, keepdims, correction)
+    t_var = jnp.sum(factor * t, axis=axis, keepdims=keepdims)
+    if not take_sqrt:
+        return var, t_var
+    std = jnp.sqrt(var)
+    # torch's std_backward: grad / (2 * std), zero where std == 0
+    safe = jnp.where(std == 0, jnp.ones((), std.dtype), std)
+    return std, jnp.where(std == 0, jnp.zeros((), t_var.dtype), t_var / (2 * safe))
+
+
+def _var_value(x, axis, keepdims, correction, take_sqrt):
+    if jnp.iscomplexobj(x):
+        var, _ = _var_parts(x, axis, keepdims, correction)
+        return jnp.sqrt(var) if take_sqrt else var
+    return _var_core(x, axis, keepdims, correction, take_sqrt)
+
+
+def _var(x, *, axis, keepdims, correction):
+    return _var_value(x, axis, keepdims, correction, False)
+
+
+def _std(x, *, axis, keepdims, correction):
+    return _var_value(x, axis, keepdims, correction, True)
+
+
+def _var_mean(x, *, axis, keepdims, correction):
+    return _var(x, axis=axis, keepdims=keepdims, correction=correction), jnp.mean(
+        x, axis=axis, keepdims=keepdims
+    )
+
+
+def _std_mean(x, *, axis, keepdims, correction):
+    return _std(x, axis=axis, keepdims=keepdims, correction=correction), jnp.mean(
+        x, axis=axis, keepdims=keepdims
+    )
+
+
+_var_mean.backward_name = "VarMeanBackward0"
+_std_mean.backward_name = "StdMeanBackward0"
+
+
+def _var_args(name, input, dim, unbiased, keepdim, correction):
+    if input.dtype.kind < 2:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if isinstance(dim, bool):  # std(input, unbiased) overload
+        if unbiased is not None:
+            raise TypeError(f"{name}() received an invalid combination of arguments")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got both 'unbiased' and "
+            "'correction'"
+        )
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    axis = reduce_dims(dim, input.dim())
+    return axis, correction
+
+
+def _var_family(name, impl):
+    def op(
+        input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None
+    ):
+        axis, corr = _var_args(name, input, dim, unbiased, keepdim, correction)
+        res = apply(impl, input, axis=axis, keepdims=keepdim, correction=corr)
+        return _finish(res, out)
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+std = tensor_op(_var_family("std", _std))
+std.__doc__ = (
+    "Standard deviation over ``dim`` with ``correction`` (default 1; ``unbiased=False`` means 0)."
+)
+var = tensor_op(_var_family("var", _var))
+var.__doc__ = "Variance over ``dim`` with ``correction`` (default 1; ``unbiased=False`` means 0)."
+std_mean = _var_family("std_mean", _std_mean)
+std_mean.__doc__ = "``(std, mean)`` over ``dim``, as two tensors."
+var_mean = _var_family("var_mean", _var_mean)
+var_mean.__doc__ = "``(var, mean)`` over ``dim``, as two tensors."
+
+
+# -- norms ------------------------------------------------------------------------------------------
+
+
+def _vnorm_value(a, ord, axis, keepdims):
+    """The ``ord``-norm of the absolute values ``a``."""
+    if ord == 2:
+        return jnp.sqrt(jnp.sum(a * a, axis=axis, keepdims=keepdims))
+    if ord == 1:
+        return jnp.sum(a, axis=axis, keepdims=keepdims)
+    if ord == _INF:
+        return jnp.max(a, axis=axis, keepdims=keepdims)
+    if ord == -_INF:
+        return jnp.min(a, axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return jnp.sum(a != 0, axis=axis, keepdims=keepdims).astype(a.dtype)
+    p = jnp.asarray(ord, a.dtype)
+    return jnp.sum(a**p, axis=axis, keepdims=keepdims) ** (1 / p)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
+def _vnorm_real(x, ord, axis, keepdims):
+    return _vnorm_value(jnp.abs(x), ord, axis, keepdims)
+
+
+@_vnorm_real.defjvp
+def _vnorm_real_jvp(ord, axis, keepdims, primals, tangents):
+    # torch's linalg_vector_norm_backward, as the factor multiplying each input's tangent
+    (x,), (t,) = primals, tangents
+    a = jnp.abs(x)
+    out = _vnorm_value(a, ord, axis, keepdims)
+    n = out if keepdims or axis is None else jnp.expand_dims(out, axis)
+    zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
+    sgn = jnp.sign(x)
+    if ord == 0:
+        factor = jnp.zeros_like(x)
+    elif ord == 1:
+        factor = sgn
+    elif ord == 2:
+        factor = jnp.where(n == 0, zero, x / jnp.where(n == 0, one, n))
+    elif ord in (_INF, -_INF):
+        mask = a == n
+        count = jnp.sum(mask, axis=axis, keepdims=True).astype(x.dtype)
+        factor = sgn * mask / count
+    else:
+        p = jnp.asarray(ord, x.dtype)
+        if ord < 1:
+            scaled = sgn * jnp.where(x == 0, zero, a ** (p - 1))
+            factor = scaled * n ** (1 - p)
+        else:
+            scaled = sgn * a ** (p - 1) if ord < 2 else x * a ** (p - 2)
+            factor = scaled * jnp.where(n == 0, zero, 1 / jnp.where(n == 0, one, n ** (p - 1)))
+    return out, jnp.sum(factor * t, axis=axis, keepdims=keepdims)
+
+
+def _vector_norm(x, *, ord, axis, keepdims, dtype):
+    x = x.astype(dtype) if dtype is not None else x
+    if jnp.iscomplexobj(x):
+        return _vnorm_value(jnp.abs(x), ord, axis, keepdims)
+    return _vnorm_real(x, ord, axis, keepdims)
+
+
+_vector_norm.backward_name = "LinalgVectorNormBackward0"
+
+
+def vector_norm(input: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """``torch.linalg.vector_norm``: the ``ord``-norm of ``input`` over ``dim`` (all if None).
+
+    ``ord`` is any real number or ``inf``/``-inf``; the result is real (float for complex input).
+    """
+    if input.dtype.kind < 2:
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+            f"{_type_title(input.dtype)}"
+        )
+    ord = builtins.float(ord)
+    axis = reduce_dims(dim, input.dim())
+    if ord < 0 or ord == _INF:
+        shape = tuple(input.shape)
+        if axis is None and input.numel() == 0:
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm on an empty tensor "
+                "because the operation does not have an identity"
+            )
+        for a in axis or ():
+            if shape[a] == 0:
+                raise RuntimeError(
+                    f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm on the "
+                    f"dimension {a}because this dimension is empty and the operation does not "
+                    "have an identity"
+                )
+    d = D.to_dtype(dtype).np if dtype is not None else None
+    return apply(_vector_norm, input, ord=ord, axis=axis, keepdims=keepdim, dtype=d)
+
+
+def _fmt_ord(ord: float) -> str:
+    if math.isinf(ord):
+        return "inf" if ord > 0 else "-inf"
+    return str(int(ord)) if ord == int(ord) else str(ord)
+
+
+@tensor_op
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
+    """torch.norm: the vector ``p``-norm over ``dim`` (``'fro'`` = 2-norm); ``'nuc'`` and
+    ``'fro'`` over a pair of dims are matrix norms (``torch.linalg.matrix_norm``)."""
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return _finish(vector_norm(input, 2, dim, keepdim, dtype=dtype), out)
+        from ptjax import linalg
+
+        matrix_norm = getattr(linalg, "matrix_norm", None)
+        if matrix_norm is None:
+            raise _unsupported(f"torch.norm(p='{p}')", "matrix norms need torch.linalg")
+        dims = tuple(range(input.dim())) if dim is None else dim
+        return _finish(matrix_norm(input, p, dims, keepdim, dtype=dtype), out)
+    return _finish(vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype), out)
+
+
+def _unsupported(name, why=""):
+    from ptjax._errors import unsupported
+
+    return unsupported(name, why)
+
+
+# -- logsumexp --------------------------------------------------------------------------------------
+
+
+def _lse_value(x, axis, keepdims):
+    m = lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True))
+    m = jnp.where(jnp.isinf(m), jnp.zeros((), x.dtype), m)
+    s = jnp.log(jnp.sum(jnp.exp(x - m), axis=axis, keepdims=keepdims))
+    return s + (m if keepdims else jnp.squeeze(m, axis))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _lse_core(x, axis, keepdims):
+    return _lse_value(x, axis, keepdims)
+
+
+@_lse_core.defjvp
+def _lse_core_jvp(axis, keepdims, primals, tangents):
+    (x,), (t,) = primals, tangents
+    out = _lse_value(x, axis, keepdims)
+    r = out if keepdims else jnp.expand_dims(out, axis)
+    return out, jnp.sum(jnp.exp(x - r) * t, axis=axis, keepdims=keepdims)
+
+
+def _logsumexp(x, *, axis, keepdims, dtype):
+    x = x.astype(dtype)
+    if x.size == 0:
+        return jnp.log(jnp.sum(jnp.exp(x), axis=axis, keepdims=keepdims))
+    if axis is None:
+        axis = tuple(range(x.ndim))
+    return _lse_core(x, axis, keepdims)
+
+
+@tensor_op
+def logsumexp(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim``, computed stably (max-subtracted)."""
+    axis = reduce_dims(dim, input.dim())
+    d = _float_of(input.dtype)
+    return _finish(apply(_logsumexp, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
+
+
+# -- all / any / count_nonzero ----------------------------------------------------------------------
+
+
+def _all(x, *, axis, keepdims, dtype):
+    return jnp.all(x != 0, axis=axis, keepdims=keepdims).astype(dtype)
+
+
+def _any(x, *, axis, keepdims, dtype):
+    return jnp.any(x != 0, axis=axis, keepdims=keepdims).astype(dtype)
+
+
+def _logical_reduction(name, impl):
+    def op(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
+        d = D.uint8 if input.dtype is D.uint8 else D.bool
+        axis = reduce_dims(dim, input.dim())
+        return _finish(apply(impl, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (
+        f"Whether {'all' if name == 'all' else 'any'} elements over ``dim`` are non-zero (bool; "
+        "uint8 for uint8 input)."
+    )
+    return tensor_op(op)
+
+
+all = _logical_reduction("all", _all)  # noqa: A001
+any = _logical_reduction("any", _any)  # noqa: A001
+
+
+def _count_nonzero(x, *, axis):
+    return jnp.sum(x != 0, axis=axis).astype(jnp.int64)
+
+
+@tensor_op
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    """Number of non-zero elements over ``dim`` (int or tuple; all if None), as int64."""
+    return apply(_count_nonzero, input, axis=reduce_dims(dim, input.dim()))
+
+
+# -- scans ------------------------------------------------------------------------------------------
+
+
+@_on_1d
+def _cumsum(x, *, axis, dtype):
+    return jnp.cumsum(x.astype(dtype), axis=axis)
+
+
+@_on_1d
+def _cumprod(x, *, axis, dtype):
+    # lax.cumprod's derivative is exact with zeros in the input, as torch's cumprod_backward
+    return lax.cumprod(x.astype(dtype), axis=axis)
+
+
+_cumsum.backward_name = "CumsumBackward0"
+_cumprod.backward_name = "CumprodBackward0"
+
+
+@tensor_op(inplace=True)
+def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    """Cumulative sum along ``dim``; bool and int inputs accumulate in int64."""
+    d = _sum_dtype(input, dtype)
+    axis = one_dim(dim, input.dim())
+    return _finish(apply(_cumsum, input, axis=axis, dtype=d.np), out)
+
+
+@tensor_op(inplace=True)
+def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
+    """Cumulative product along ``dim``; bool and int inputs accumulate in int64."""
+    d = _sum_dtype(input, dtype)
+    axis = one_dim(dim, input.dim())
+    return _finish(apply(_cumprod, input, axis=axis, dtype=d.np), out)
+
+
+def _cum_extreme(x, axis, take_later):
+    """Indices of the running max/min: a later element replaces the current one when
+    ``take_later(current, new)``; values are gathered with them."""
+    n = x.shape[axis]
+    shape = [1] * x.ndim
+    shape[axis] = n
+    pos = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int64).reshape(shape), x.shape)
+
+    def combine(a, b):
+        later = take_later(a[0], b[0])
+        return jnp.where(later, b[0], a[0]), jnp.where(later, b[1], a[1])
+
+    _, idx = lax.associative_scan(combine, (x, pos), axis=axis)
+    return jnp.take_along_axis(x, idx, axis=axis), idx
+
+
+def _later_max(cur, new):
+    if jnp.issubdtype(cur.dtype, jnp.inexact):
+        # NaN propagates; a later NaN (or a later tie) takes over the index, as in torch
+        return jnp.isnan(new) | ((new >= cur) & ~jnp.isnan(cur))
+    return new >= cur
+
+
+def _later_min(cur, new):
+    if jnp.issubdtype(cur.dtype, jnp.inexact):
+        return jnp.isnan(new) | ((new <= cur) & ~jnp.isnan(cur))
+    return new <= cur
+
+
+@_on_1d
+def _cummax(x, *, axis):
+    return _cum_extreme(x, axis, _later_max)
+
+
+@_on_1d
+def _cummin(x, *, axis):
+    return _cum_extreme(x, axis, _later_min)
+
+
+_cummax.backward_name = "CummaxBackward0"
+_cummin.backward_name = "CumminBackward0"
+
+
+@tensor_op
+def cummax(input: Tensor, dim: int, *, out=None):
+    """Running maximum along ``dim``: ``torch.return_types.cummax(values, indices)``."""
+    axis = one_dim(dim, input.dim())
+    return _finish(R.cummax(apply(_cummax, input, axis=axis)), out)
+
+
+@tensor_op
+def cummin(input: Tensor, dim: int, *, out=None):
+    """Running minimum along ``dim``: ``torch.return_types.cummin(values, indices)``."""
+    axis = one_dim(dim, input.dim())
+    return _finish(R.cummin(apply(_cummin, input, axis=axis)), out)
+
+
+@_on_1d
+def _logcumsumexp(x, *, axis):
+    return lax.cumlogsumexp(x, axis=axis)
+
+
+_logcumsumexp.backward_name = "LogcumsumexpBackward0"
+
+
+@tensor_op
+def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed stably."""
+    if input.dtype.kind < 2:
+        raise NotImplementedError(
+            f"\"logcumsumexp_out_cpu\" not implemented for '{_type_title(input.dtype)}'"
+        )
+    axis = one_dim(dim, input.dim())
+    return _finish(apply(_logcumsumexp, input, axis=axis), out)
+
+
+# -- softmax ----------------------------------------------------------------------------------------
+
+
+def _softmax_value(x, axis):
+    m = lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True))
+    e = jnp.exp(x - m)
+    return e / jnp.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_value(x, axis):
+    m = lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True))
+    shifted = x - m
+    return shifted - jnp.log(jnp.sum(jnp.exp(shifted), axis=axis, keepdims=True))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _softmax_core(x, axis):
+    return _softmax_value(x, axis)
+
+
+@_softmax_core.defjvp
+def _softmax_core_jvp(axis, primals, tangents):
+    (x,), (t,) = primals, tangents
+    y = _softmax_value(x, axis)
+    return y, y * (t - jnp.sum(y * t, axis=axis, keepdims=True))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _log_softmax_core(x, axis):
+    return _log_softmax_value(x, axis)
+
+
+@_log_softmax_core.defjvp
+def _log_softmax_core_jvp(axis, primals, tangents):
+    (x,), (t,) = primals, tangents
+    y = _log_softmax_value(x, axis)
+    return y, t - jnp.sum(jnp.exp(y) * t, axis=axis, keepdims=True)
+
+
+@_on_1d
+def _softmax(x, *, axis, dtype):
+    return _softmax_core(x.astype(dtype), axis)
+
+
+@_on_1d
+def _log_softmax(x, *, axis, dtype):
+    return _log_softmax_core(x.astype(dtype), axis)
+
+
+_softmax.backward_name = "SoftmaxBackward0"
+_log_softmax.backward_name = "LogSoftmaxBackward0"
+
+
+def _softmax_args(name, input, dim, dtype):
+    axis = one_dim(dim, input.dim())
+    d = D.to_dtype(dtype) if dtype is not None else input.dtype
+    if d.kind < 2:
+        kernel = (
+            "lastdim_kernel_impl" if axis == builtins.max(input.dim() - 1, 0) else "kernel_impl"
+        )
+        raise NotImplementedError(f"\"{name}_{kernel}\" not implemented for '{_type_title(d)}'")
+    return axis, d
+
+
+@tensor_op
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """``exp(x) / exp(x).sum(dim)`` computed with the maximum subtracted; ``dtype`` casts first."""
+    axis, d = _softmax_args("softmax", input, dim, dtype)
+    return apply(_softmax, input, axis=axis, dtype=d.np)
+
+
+@tensor_op
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """``x - logsumexp(x, dim)`` computed with the maximum subtracted; ``dtype`` casts first."""
+    axis, d = _softmax_args("log_softmax", input, dim, dtype)
+    return apply(_log_softmax, input, axis=axis, dtype=d.np)
+
+
+def softmin(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """``softmax(-input, dim)`` (torch.nn.functional.softmin)."""
+    return softmax(-input if dtype is None else -input.to(dtype), dim)

@@ -1,0 +1,737 @@
+"""Sorting and order statistics: sort, topk, median, kthvalue, mode, quantile, unique, histc,
+searchsorted, bucketize, bincount, diff.
+
+Order follows torch on CPU: sorts are stable, NaN sorts last ascending and first descending,
+ties keep their original order. Values are gathered with the returned indices, so gradients
+flow to those positions, as torch's ``value_selecting_reduction_backward`` sends them.
+Ops whose output shape depends on the data (``unique``, ``bincount``) run eagerly only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from ptjax import _dtype as D
+from ptjax import return_types as R
+from ptjax._dispatch import apply
+from ptjax._ops._registry import tensor_op
+from ptjax._ops.reduction import (
+    _check_nonempty,
+    _evenly_read,
+    _finish,
+    _on_1d,
+    gather_along,
+    one_dim,
+)
+from ptjax._tensor import Tensor, _type_title
+
+__all__ = [
+    "sort",
+    "argsort",
+    "msort",
+    "topk",
+    "kthvalue",
+    "median",
+    "nanmedian",
+    "mode",
+    "quantile",
+    "nanquantile",
+    "unique",
+    "unique_consecutive",
+    "bincount",
+    "histc",
+    "searchsorted",
+    "bucketize",
+    "diff",
+]
+
+
+def _is_float(x) -> bool:
+    return jnp.issubdtype(x.dtype, jnp.inexact)
+
+
+def sort_indices(x, axis: int, descending: bool = False):
+    """Stable sort order along ``axis`` in torch's order (NaN last; first when descending)."""
+    axis = axis % x.ndim
+    keys = x.astype(jnp.uint8) if x.dtype == jnp.bool_ else x
+    if descending:
+        # a stable ascending sort of the reversed data, read backwards, is a stable descending
+        # sort that keeps equal elements in their original order
+        keys = jnp.flip(keys, axis)
+    iota = lax.broadcasted_iota(jnp.int64, x.shape, axis)
+    _, idx = lax.sort((keys, iota), dimension=axis, num_keys=1, is_stable=True)
+    if descending:
+        idx = (x.shape[axis] - 1) - jnp.flip(idx, axis)
+    return idx
+
+
+# -- sort / argsort / topk --------------------------------------------------------------------------
+
+
+@_on_1d
+def _sort(x, *, axis, descending):
+    idx = sort_indices(x, axis, descending)
+    return jnp.take_along_axis(x, idx, axis=axis), idx
+
+
+_sort.backward_name = "SortBackward0"
+
+
+@tensor_op
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
+    """Sort along ``dim``: ``torch.return_types.sort(values, indices)``. Always stable."""
+    axis = one_dim(dim, input.dim())
+    return _finish(R.sort(apply(_sort, input, axis=axis, descending=descending)), out)
+
+
+@tensor_op
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``input`` along ``dim`` (stable)."""
+    return sort(input, dim, descending).indices
+
+
+@tensor_op
+def msort(input: Tensor) -> Tensor:
+    """``input`` sorted along its first dimension."""
+    return sort(input, 0).values
+
+
+@_on_1d
+def _topk(x, *, k, axis, largest):
+    idx = lax.slice_in_dim(sort_indices(x, axis, largest), 0, k, axis=axis)
+    return jnp.take_along_axis(x, idx, axis=axis), idx
+
+
+_topk.backward_name = "TopkBackward0"
+
+
+@tensor_op
+def topk(
+    input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None
+):
+    """The ``k`` largest (or smallest) elements along ``dim``: ``torch.return_types.topk``.
+
+    NaN counts as larger than any number; ties are taken in index order; the result is always
+    sorted.
+    """
+    axis = one_dim(dim, input.dim())
+    size = input.shape[axis] if input.dim() else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    return _finish(R.topk(apply(_topk, input, k=k, axis=axis, largest=largest)), out)
+
+
+# -- kthvalue, median, mode -------------------------------------------------------------------------
+
+
+def _quickselect(row: np.ndarray, k: int) -> int:
+    """The original index that torch's CPU ``kthvalue`` quickselect leaves at position ``k``.
+
+    Among tied values the chosen index depends on the partitioning steps, so they are replayed:
+    median-of-three pivot, Hoare partition, NaN ordered after every number.
+    """
+    arr = row.tolist()
+    idx = list(range(len(arr)))
+    isnan = math.isnan if row.dtype.kind == "f" else (lambda v: False)
+
+    def gt(a, b):
+        return a > b or (isnan(a) and not isnan(b))
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    lo, hi = 0, len(arr) - 1
+    while hi > lo + 1:
+        swap(lo + (hi - lo) // 2, lo + 1)
+        if gt(arr[lo + 1], arr[hi]):
+            swap(lo + 1, hi)
+        if gt(arr[lo], arr[hi]):
+            swap(lo, hi)
+        if gt(arr[lo + 1], arr[lo]):
+            swap(lo + 1, lo)
+        i, j, piv = lo + 1, hi, arr[lo]
+        while True:
+            i += 1
+            while gt(piv, arr[i]):
+                i += 1
+            j -= 1
+            while gt(arr[j], piv):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    if hi == lo + 1 and gt(arr[lo], arr[hi]):
+        swap(lo, hi)
+    return idx[k]
+
+
+def _tie_indices_host(rows, active, *, k):
+    rows, active = np.asarray(rows), np.asarray(active)
+    flat = rows.reshape(-1, rows.shape[-1])
+    out = np.zeros(flat.shape[0], np.int64)
+    for r in np.nonzero(active.reshape(-1))[0]:
+        out[r] = _quickselect(flat[r], k)
+    return out.reshape(rows.shape[:-1])
+
+
+@_on_1d
+def _kthvalue(x, *, k, axis, keepdims):
+    order = sort_indices(x, axis)
+    pos = lax.slice_in_dim(order, k, k + 1, axis=axis)
+    if x.shape[axis] > 2:
+        # among ties with the k-th value torch's quickselect returns an index no closed form
+        # gives; the rows with such ties replay it on the host (the result is an integer, so
+        # nothing is differentiated through the callback)
+        xs = lax.stop_gradient(x)
+        value = jnp.take_along_axis(xs, pos, axis=axis)
+        same = xs == value
+        if _is_float(xs):
+            same = same | (jnp.isnan(xs) & jnp.isnan(value))
+        ties = jnp.sum(same, axis=axis) > 1
+        rows = jnp.moveaxis(xs, axis, -1)
+        host = jax.pure_callback(
+            functools.partial(_tie_indices_host, k=k),
+            jax.ShapeDtypeStruct(ties.shape, jnp.int64),
+            rows,
+            ties,
+            vmap_method="broadcast_all",
+        )
+        pos = jnp.where(jnp.expand_dims(ties, axis), jnp.expand_dims(host, axis), pos)
+    out = jnp.take_along_axis(x, pos, axis=axis)
+    if not keepdims:
+        out, pos = jnp.squeeze(out, axis), jnp.squeeze(pos, axis)
+    return out, pos
+
+
+_kthvalue.backward_name = "KthvalueBackward0"
+
+
+@tensor_op
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
+    """The ``k``-th smallest element along ``dim``: ``torch.return_types.kthvalue``."""
+    axis = one_dim(dim, input.dim())
+    if input.dim():
+        _check_nonempty("kthvalue", input, (axis,), dim)
+    size = input.shape[axis] if input.dim() else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+    res = apply(_kthvalue, input, k=k - 1, axis=axis, keepdims=keepdim)
+    return _finish(R.kthvalue(res), out)
+
+
+def _median_all_value(x):
+    flat = jnp.reshape(x, (-1,))
+    n = flat.shape[0]
+    if n == 0:
+        return jnp.full((), jnp.nan, x.dtype)
+    s = jnp.sort(flat)
+    mid = s[(n - 1) // 2]
+    return jnp.where(jnp.isnan(s[-1]), s[-1], mid) if _is_float(x) else mid
+
+
+def _nanmedian_all_value(x):
+    flat = jnp.reshape(x, (-1,))
+    if flat.shape[0] == 0:
+        return jnp.full((), jnp.nan, x.dtype)
+    s = jnp.sort(flat)
+    if not _is_float(x):
+        return s[(flat.shape[0] - 1) // 2]
+    valid = jnp.sum(~jnp.isnan(flat))
+    return s[jnp.maximum(valid - 1, 0) // 2]
+
+
+_median_all = _evenly_read(_median_all_value)
+_nanmedian_all = _evenly_read(_nanmedian_all_value)
+_median_all.__name__, _median_all.backward_name = "_median_all", "MedianBackward0"
+_nanmedian_all.__name__, _nanmedian_all.backward_name = "_nanmedian_all", "NanmedianBackward0"
+
+
+@_on_1d
+def _median_dim(x, *, axis, keepdims, ignore_nan):
+    # torch orders ties by index (nth_element with an index tie-break), so the lower median is
+    # the element at position (n - 1) // 2 of a stable sort
+    n = x.shape[axis]
+    order = sort_indices(x, axis)
+    if not _is_float(x):
+        pos = lax.slice_in_dim(order, (n - 1) // 2, (n - 1) // 2 + 1, axis=axis)
+    elif ignore_nan:
+        valid = jnp.sum(~jnp.isnan(x), axis=axis, keepdims=True)
+        pos = jnp.take_along_axis(order, jnp.maximum(valid - 1, 0) // 2, axis=axis)
+    else:
+        nan = jnp.isnan(x)
+        first_nan = jnp.argmax(nan, axis=axis, keepdims=True).astype(jnp.int64)
+        mid = lax.slice_in_dim(order, (n - 1) // 2, (n - 1) // 2 + 1, axis=axis)
+        pos = jnp.where(jnp.any(nan, axis=axis, keepdims=True), first_nan, mid)
+    values = gather_along(x, pos, axis, keepdims)
+    return values, pos if keepdims else jnp.squeeze(pos, axis)
+
+
+_median_dim.backward_name = "MedianBackward1"
+
+
+def _median_op(name, all_impl, ignore_nan, rtype):
+    def op(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
+        if dim is None:
+            return _finish(apply(all_impl, input), out)
+        axis = one_dim(dim, input.dim())
+        if input.dim():
+            _check_nonempty(name, input, (axis,), dim)
+        res = apply(_median_dim, input, axis=axis, keepdims=keepdim, ignore_nan=ignore_nan)
+        return _finish(rtype(res), out)
+
+    op.__name__ = op.__qualname__ = name
+    skip = "ignoring NaN" if ignore_nan else "NaN if any element is NaN"
+    op.__doc__ = (
+        f"The lower median ({skip}). Without ``dim``: a tensor, whose gradient is split among "
+        f"equal elements; with ``dim``: ``torch.return_types.{name}(values, indices)``."
+    )
+    return tensor_op(op)
+
+
+median = _median_op("median", _median_all, False, R.median)
+nanmedian = _median_op("nanmedian", _nanmedian_all, True, R.nanmedian)
+
+
+@_on_1d
+def _mode(x, *, axis, keepdims):
+    n = x.shape[axis]
+    xs = jnp.moveaxis(x, axis, -1)
+    order = sort_indices(xs, -1)
+    s = jnp.take_along_axis(xs, order, axis=-1)
+    pos = jnp.arange(n, dtype=jnp.int64)
+    diff = s[..., 1:] != s[..., :-1]
+    edge = jnp.ones(s.shape[:-1] + (1,), bool)
+    is_start = jnp.concatenate([edge, diff], axis=-1)
+    is_end = jnp.concatenate([diff, edge], axis=-1)
+    start = lax.cummax(jnp.where(is_start, pos, 0), axis=s.ndim - 1)
+    # run length at each run's last element; the first longest run holds the smallest mode
+    count = jnp.where(is_end, pos - start + 1, 0)
+    best = jnp.argmax(count, axis=-1, keepdims=True)
+    idx = jnp.moveaxis(jnp.take_along_axis(order, best, axis=-1), -1, axis)
+    values = gather_along(x, idx, axis, keepdims)
+    return values, idx if keepdims else jnp.squeeze(idx, axis)
+
+
+_mode.backward_name = "ModeBackward0"
+
+
+@tensor_op
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out=None):
+    """The most frequent value along ``dim`` (the smallest among equally frequent ones) and the
+    index of its last occurrence: ``torch.return_types.mode``."""
+    axis = one_dim(dim, input.dim())
+    if input.dim():
+        _check_nonempty("mode", input, (axis,), dim)
+    return _finish(R.mode(apply(_mode, input, axis=axis, keepdims=keepdim)), out)
+
+
+# -- quantile ---------------------------------------------------------------------------------------
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _lerp(a, b, w):
+    # torch's lerp formula, exact at both ends
+    return jnp.where(w < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+def _quantile(x, q, *, axis, keepdims, interpolation, ignore_nan, scalar_q):
+    ndim = x.ndim
+    q = jnp.reshape(jnp.asarray(q, x.dtype), (-1,))
+    if axis is None:
+        xs = jnp.reshape(x, (-1,))
+        out_shape = (1,) * ndim if keepdims else ()
+    else:
+        xs = jnp.moveaxis(x, axis, -1)
+        out_shape = tuple(1 if i == axis else s for i, s in enumerate(x.shape))
+        if not keepdims:
+            out_shape = out_shape[:axis] + out_shape[axis + 1 :]
+    s = jnp.sort(xs, axis=-1)[..., None, :]  # (..., 1, n): one row per q
+    n = s.shape[-1]
+    if ignore_nan:
+        valid = jnp.sum(~jnp.isnan(s), axis=-1)
+        ranks = q * (valid - 1).astype(x.dtype)
+        ranks = jnp.where(ranks < 0, jnp.zeros((), x.dtype), ranks)
+    else:
+        ranks = jnp.broadcast_to(q * (n - 1), s.shape[:-2] + q.shape)
+        ranks = jnp.where(jnp.any(jnp.isnan(s), axis=-1), jnp.asarray(n - 1, x.dtype), ranks)
+    if interpolation == "lower":
+        ranks = jnp.floor(ranks)
+    elif interpolation == "higher":
+        ranks = jnp.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = jnp.round(ranks)
+    s = s[..., 0, :]
+    below = lax.stop_gradient(ranks).astype(jnp.int64)
+    values = jnp.take_along_axis(s, below, axis=-1)
+    if interpolation in ("linear", "midpoint"):
+        w = (
+            ranks - below.astype(x.dtype)
+            if interpolation == "linear"
+            else jnp.full_like(ranks, 0.5)
+        )
+        above = jnp.ceil(lax.stop_gradient(ranks)).astype(jnp.int64)
+        values = _lerp(values, jnp.take_along_axis(s, above, axis=-1), w)
+    values = jnp.moveaxis(values, -1, 0)  # (q, ...)
+    if scalar_q:
+        return jnp.reshape(values, out_shape)
+    return jnp.reshape(values, q.shape + out_shape)
+
+
+def _quantile_op(name, ignore_nan):
+    def op(
+        input: Tensor,
+        q,
+        dim=None,
+        keepdim: bool = False,
+        *,
+        interpolation: str = "linear",
+        out=None,
+    ) -> Tensor:
+        if input.dtype not in (D.float32, D.float64):
+            raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+        if input.numel() == 0:
+            raise RuntimeError(f"{name}() input tensor must be non-empty")
+        if interpolation not in _INTERPOLATIONS:
+            raise RuntimeError(
+                f"{name}() interpolation must be one of linear, lower, higher, midpoint or "
+                f"nearest, but got {interpolation}"
+            )
+        if isinstance(q, Tensor):
+            if q.dim() > 1:
+                raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+            if q.dtype is not input.dtype:
+                raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+            if not isinstance(q._value, jax.core.Tracer):
+                qv = np.asarray(q._value)
+                if not np.all((qv >= 0) & (qv <= 1)):
+                    raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+            scalar_q = q.dim() == 0
+        else:
+            q = builtins.float(q)
+            if not 0 <= q <= 1:
+                raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+            scalar_q = True
+        axis = one_dim(dim, input.dim()) if dim is not None else None
+        if axis is not None and input.dim() == 0:
+            axis = None
+        res = apply(
+            _quantile,
+            input,
+            q,
+            axis=axis,
+            keepdims=keepdim,
+            interpolation=interpolation,
+            ignore_nan=ignore_nan,
+            scalar_q=scalar_q,
+        )
+        return _finish(res, out)
+
+    op.__name__ = op.__qualname__ = name
+    nan = "ignoring NaN" if ignore_nan else "NaN if the reduced elements contain NaN"
+    op.__doc__ = (
+        f"The ``q``-quantiles along ``dim`` (of all elements if None), {nan}. ``q`` is a number "
+        "or a 0-d/1-d tensor (its values become a new first dimension); ``interpolation`` is "
+        "linear, lower, higher, midpoint or nearest."
+    )
+    return tensor_op(op)
+
+
+quantile = _quantile_op("quantile", False)
+nanquantile = _quantile_op("nanquantile", True)
+
+
+# -- data-dependent shapes: unique, bincount -----------------------------------------------------
+
+
+def _host(input: Tensor, what: str) -> np.ndarray:
+    v = input._value
+    if isinstance(v, jax.core.Tracer):
+        raise RuntimeError(
+            f"{what} inside a compiled function has a data-dependent output shape that XLA "
+            "cannot compile; call it outside the compiled function (eagerly) instead"
+        )
+    return np.asarray(v)
+
+
+def _int64(a) -> Tensor:
+    return Tensor._make(jnp.asarray(a, jnp.int64))
+
+
+def _unique_result(values, inverse, counts, dtype, return_inverse, return_counts):
+    out = Tensor._make(jnp.asarray(values, dtype))
+    if not (return_inverse or return_counts):
+        return out
+    res = [out]
+    if return_inverse:
+        res.append(_int64(inverse))
+    if return_counts:
+        res.append(_int64(counts))
+    return tuple(res)
+
+
+@tensor_op
+def unique(
+    input: Tensor,
+    sorted: bool = True,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+):
+    """The unique elements (or slices along ``dim``), sorted; optionally the inverse indices
+    (``input``'s shape, or the size of ``dim``) and the counts. Eager only."""
+    a = _host(input, "torch.unique")
+    dt = input._value.dtype
+    if dim is None:
+        flat = a.reshape(-1)
+        vals, inv, counts = np.unique(
+            flat, return_inverse=True, return_counts=True, equal_nan=False
+        )
+        inv = np.asarray(inv).reshape(a.shape)
+    else:
+        axis = one_dim(dim, a.ndim)
+        if a.ndim == 0:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [-1, 0], but got {dim})"
+            )
+        vals, inv, counts = _unique_slices(a, axis)
+    return _unique_result(vals, inv, counts, dt, return_inverse, return_counts)
+
+
+def _unique_slices(a: np.ndarray, axis: int):
+    moved = np.moveaxis(a, axis, 0)
+    n = moved.shape[0]
+    rows = moved.reshape(n, -1)
+    if n == 0:
+        return a, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort(rows.T[::-1]) if rows.shape[1] else np.arange(n)
+    srt = rows[order]
+    new = np.ones(n, bool)
+    new[1:] = np.any(srt[1:] != srt[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    inv = np.empty(n, np.int64)
+    inv[order] = group
+    counts = np.bincount(group)
+    vals = moved[order][new]
+    return np.moveaxis(vals, 0, axis), inv, counts
+
+
+@tensor_op
+def unique_consecutive(
+    input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
+):
+    """Collapse runs of equal consecutive elements (or slices along ``dim``). Eager only."""
+    a = _host(input, "torch.unique_consecutive")
+    dt = input._value.dtype
+    if dim is None:
+        moved = a.reshape(-1)
+        rows = moved.reshape(-1, 1)
+    else:
+        axis = one_dim(dim, a.ndim)
+        moved = np.moveaxis(a, axis, 0)
+        rows = moved.reshape(moved.shape[0], -1)
+    n = rows.shape[0]
+    new = np.ones(n, bool)
+    new[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+    group = np.cumsum(new) - 1
+    counts = np.bincount(group) if n else np.zeros(0, np.int64)
+    vals = moved[new]
+    if dim is not None:
+        vals = np.moveaxis(vals, 0, axis)
+    inv = group.reshape(a.shape) if dim is None else group
+    return _unique_result(vals, inv, counts, dt, return_inverse, return_counts)
+
+
+@tensor_op
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """Count occurrences of each value of a 1-d non-negative int tensor (summing ``weights``
+    instead, if given); length ``max(input) + 1`` or ``minlength``. Eager only."""
+    if input.dtype.kind != 1:
+        raise NotImplementedError(
+            f"\"bincount_cpu\" not implemented for '{_type_title(input.dtype)}'"
+        )
+    a = _host(input, "torch.bincount")
+    if a.ndim != 1 or (a.size and a.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        return _int64(np.bincount(a, minlength=minlength))
+    w = _host(weights, "torch.bincount")
+    if w.shape != a.shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    dt = weights.dtype if weights.dtype in (D.float32, D.float64) else D.float64
+    counts = np.bincount(a, weights=w.astype(np.float64), minlength=minlength)
+    return Tensor._make(jnp.asarray(counts, dt.np))
+
+
+# -- histc, searchsorted, bucketize -----------------------------------------------------------------
+
+
+def _histc(x, *, bins, lo, hi):
+    flat = jnp.reshape(x, (-1,))
+    lo_v, hi_v = jnp.asarray(lo, x.dtype), jnp.asarray(hi, x.dtype)
+    if lo == hi and flat.shape[0]:
+        # torch takes the data's range, widened by one on each side if it is a single value
+        lo_v, hi_v = jnp.min(flat), jnp.max(flat)
+        same = lo_v == hi_v
+        lo_v, hi_v = jnp.where(same, lo_v - 1, lo_v), jnp.where(same, hi_v + 1, hi_v)
+    inside = (flat >= lo_v) & (flat <= hi_v)
+    pos = jnp.floor((flat - lo_v) * bins / (hi_v - lo_v)).astype(jnp.int64)
+    pos = jnp.clip(pos, 0, bins - 1)
+    ones = jnp.where(inside, jnp.ones((), x.dtype), jnp.zeros((), x.dtype))
+    return jnp.zeros((bins,), x.dtype).at[pos].add(ones)
+
+
+@tensor_op
+def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out=None) -> Tensor:  # noqa: A002
+    """Histogram of ``input`` in ``bins`` equal bins over ``[min, max]`` (the data's range if
+    equal); elements outside are ignored. Not differentiable."""
+    if input.dtype.kind != 2:
+        raise NotImplementedError(
+            f"\"histogram_cpu\" not implemented for '{_type_title(input.dtype)}'"
+        )
+    if bins <= 0:
+        raise RuntimeError("torch.histc: bins must be > 0, but got " + str(bins))
+    lo, hi = builtins.float(min), builtins.float(max)
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    if math.isinf(lo) or math.isinf(hi) or math.isnan(lo) or math.isnan(hi):
+        raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+    return _finish(apply(_histc, input.detach(), bins=bins, lo=lo, hi=hi), out)
+
+
+def _searchsorted(seq, v, *, side, dtype, scalar):
+    v = jnp.asarray(v)
+    if scalar:
+        v = jnp.reshape(v, (1,))
+    ct = jnp.promote_types(seq.dtype, v.dtype)
+    seq, v = seq.astype(ct), v.astype(ct)
+    if seq.ndim == 1:
+        out = jnp.searchsorted(seq, jnp.reshape(v, (-1,)), side=side).reshape(v.shape)
+    else:
+        lead = seq.shape[:-1]
+        rows = jax.vmap(lambda s, x: jnp.searchsorted(s, x, side=side))(
+            jnp.reshape(seq, (-1, seq.shape[-1])), jnp.reshape(v, (-1, v.shape[-1]))
+        )
+        out = jnp.reshape(rows, lead + (v.shape[-1],))
+    out = out.astype(dtype)
+    return jnp.reshape(out, ()) if scalar else out
+
+
+def _sorter_gather(seq, sorter):
+    return jnp.take_along_axis(seq, sorter, axis=-1)
+
+
+@tensor_op(method=False)
+def searchsorted(
+    sorted_sequence: Tensor,
+    input,
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+    side: str | None = None,
+    out=None,
+    sorter: Tensor | None = None,
+) -> Tensor:
+    """Indices where ``input`` would be inserted into the innermost dimension of
+    ``sorted_sequence`` to keep it sorted (``right``/``side='right'``: after equal elements)."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(
+                f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}"
+            )
+        if right and side == "left":
+            raise RuntimeError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of "
+                "left while right was True"
+            )
+        right = side == "right"
+    scalar = not isinstance(input, Tensor)
+    if not scalar and sorted_sequence.dim() > 1:
+        if tuple(sorted_sequence.shape[:-1]) != tuple(input.shape[:-1]):
+            raise RuntimeError(
+                "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                "dimensions of boundaries tensor and input value tensor must match, but we got "
+                f"boundaries tensor {list(sorted_sequence.shape)} and input value tensor "
+                f"{list(input.shape)}"
+            )
+    if scalar and sorted_sequence.dim() != 1:
+        raise RuntimeError(
+            "torch.searchsorted(): input value can be a scalar only when boundaries tensor "
+            f"dimension is 1, but we got boundaries tensor dim({sorted_sequence.dim()}) and input "
+            "value's dim(0) numel(1)"
+        )
+    seq = sorted_sequence
+    if sorter is not None:
+        seq = apply(_sorter_gather, seq.detach(), sorter)
+    dt = jnp.int32 if out_int32 else jnp.int64
+    v = input.detach() if isinstance(input, Tensor) else input
+    res = apply(
+        _searchsorted,
+        seq.detach(),
+        v,
+        side="right" if right else "left",
+        dtype=np.dtype(dt),
+        scalar=scalar,
+    )
+    return _finish(res, out)
+
+
+@tensor_op(method=False)
+def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False, out=None):
+    """The bucket index of each element of ``input`` given 1-d sorted ``boundaries``:
+    ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``<= x <``)."""
+    if boundaries.dim() != 1:
+        raise RuntimeError(
+            f"boundaries tensor must be 1 dimension, but got dim({boundaries.dim()})"
+        )
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+# -- diff -------------------------------------------------------------------------------------------
+
+
+def _diff(x, prepend, append, *, n, axis, dtype):
+    parts = [jnp.asarray(p, dtype) for p in (prepend, x, append) if p is not None]
+    a = jnp.concatenate(parts, axis=axis) if len(parts) > 1 else parts[0]
+    for _ in range(n):
+        m = a.shape[axis]
+        if m == 0:
+            break
+        hi = lax.slice_in_dim(a, 1, m, axis=axis)
+        lo = lax.slice_in_dim(a, 0, m - 1, axis=axis)
+        a = hi != lo if a.dtype == jnp.bool_ else hi - lo
+    return a
+
+
+@tensor_op
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The ``n``-th forward difference along ``dim`` (bool: logical xor), after concatenating
+    ``prepend`` and ``append`` along ``dim``."""
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    axis = one_dim(dim, input.dim())
+    extras = [t for t in (prepend, append) if t is not None]
+    for t in extras:
+        if t.dim() != input.dim():
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+    from ptjax._ops.pointwise import promote
+
+    dt = promote(input, *extras) if extras else input.dtype
+    return apply(_diff, input, prepend, append, n=n, axis=axis, dtype=dt.np)
