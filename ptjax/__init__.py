@@ -10,7 +10,7 @@ import jax as _jax
 # Every ptjax op passes explicit dtypes, so float32 stays the default float.
 _jax.config.update("jax_enable_x64", True)
 
-from ptjax import _dtype, autograd, cuda, linalg, random
+from ptjax import _dtype, autograd, cuda, linalg, random, utils
 from ptjax._device import device
 from ptjax._dtype import *
 from ptjax._ops import *

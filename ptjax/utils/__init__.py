@@ -1,0 +1,3 @@
+"""torch.utils: data loading (``ptjax.utils.data``)."""
+
+from ptjax.utils import data
