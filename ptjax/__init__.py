@@ -4,6 +4,8 @@
 PyTorch's numerics, running on JAX (XLA on CPU, GPU and TPU).
 """
 
+import builtins as _builtins
+
 import jax as _jax
 
 # torch code relies on int64 labels and float64 tensors: JAX's 64-bit types must exist.
@@ -46,4 +48,4 @@ def numel(input: Tensor) -> int:
 
 def is_nonzero(input: Tensor) -> bool:
     """The truth value of a one-element tensor."""
-    return bool(input)
+    return _builtins.bool(input)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import builtins
 import functools
+import re
 
 import jax
 
 __all__ = ["device"]
+
+
+_TYPES = (
+    "cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, "
+    "mps, meta, hpu, mtia, privateuseone"
+)
+_TYPE_SET = frozenset(_TYPES.split(", "))
+_DEVICE_RE = re.compile(r"([a-zA-Z_]+)(?::(0|[1-9][0-9]*))?")
 
 
 class device:
@@ -14,24 +24,46 @@ class device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str | device, index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: str | device | int, index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
             type, index = type.type, type.index
-        elif isinstance(type, int):
+        elif isinstance(type, int) and not isinstance(type, bool):
+            # a bare index names the current accelerator, as in torch
+            if type < 0:
+                raise RuntimeError("Device index must not be negative")
+            if not accelerators():
+                raise RuntimeError("Cannot access accelerator device when none is available.")
             type, index = "cuda", type
-        elif ":" in type:
-            type, _, idx = type.partition(":")
-            if index is not None:
+        elif isinstance(type, str):
+            m = _DEVICE_RE.fullmatch(type)
+            if m is None:
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            name, idx = m.groups()
+            if name not in _TYPE_SET:
                 raise RuntimeError(
-                    "type (string) must not include an index because index was "
-                    "passed explicitly: " + f"{type}:{idx}"
+                    f"Expected one of {_TYPES} device type at start of device string: {name}"
                 )
-            index = int(idx)
-        if type not in ("cpu", "cuda", "mps", "meta", "xla", "tpu"):
-            raise RuntimeError(
-                "Expected one of cpu, cuda, mps, meta, xla, tpu device type at start of device "
-                f"string: {type}"
+            if idx is not None:
+                if index is not None:
+                    raise RuntimeError(
+                        "type (string) must not include an index because index was passed "
+                        f"explicitly: {type}"
+                    )
+                index = int(idx)
+            type = name
+        else:
+            raise TypeError(
+                "device() received an invalid combination of arguments - got "
+                f"({builtins.type(type).__name__})"
             )
+        if index is not None:
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise TypeError(
+                    f"device(): argument 'index' (position 2) must be int, not "
+                    f"{index.__class__.__name__}"
+                )
+            if index < 0:
+                raise RuntimeError("Device index must not be negative")
         self.type = type
         self.index = index
 
@@ -44,9 +76,10 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        # torch compares devices only with devices: device('cpu') == 'cpu' is False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))
@@ -72,9 +105,8 @@ def to_jax_device(dev: device):
         raise NotImplementedError("ptjax has no 'meta' device (torch.device('meta'))")
     accel = accelerators()
     if not accel:
-        raise RuntimeError(
-            "Torch not compiled with CUDA enabled: no accelerator is visible to JAX on this machine"
-        )
+        # torch built without CUDA raises exactly this (an AssertionError) on any use of 'cuda'
+        raise AssertionError("Torch not compiled with CUDA enabled")
     index = dev.index or 0
     if index >= len(accel):
         raise RuntimeError(f"CUDA error: invalid device ordinal {index}")

@@ -110,6 +110,27 @@ def _by_name(name: str) -> dtype:
     return _NAMES[name]
 
 
+_TITLES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "bfloat16": "BFloat16",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+    "complex64": "ComplexFloat",
+    "complex128": "ComplexDouble",
+}
+
+
+def type_title(d: dtype) -> str:
+    """torch's legacy type name of a dtype: ``Float`` for float32 (``torch.FloatTensor``)."""
+    return _TITLES.get(d.name, d.name.capitalize())
+
+
 def from_numpy_dtype(np_dtype) -> dtype:
     """The ptjax dtype of a numpy/jax dtype."""
     try:
@@ -126,14 +147,15 @@ def to_dtype(d) -> dtype:
     """Accept a ptjax dtype, a numpy/jax dtype or a Python type (``float``, ``int``, ``bool``)."""
     if d.__class__ is dtype:
         return d
+    # torch maps Python's types to fixed dtypes, whatever the default dtype is
     if d is _pyfloat:
-        return _default[0]
+        return float64
     if d is _pyint:
         return int64
     if d is _pybool:
         return bool
     if d is _pycomplex:
-        return _default[0].to_complex()
+        return complex128
     return from_numpy_dtype(d)
 
 
@@ -249,7 +271,7 @@ class finfo:
         self.max = _b.float(info.max)
         self.min = _b.float(info.min)
         self.tiny = self.smallest_normal = _b.float(info.tiny)
-        self.resolution = _b.float(info.resolution)
+        self.resolution = 10.0 ** -_b.int(info.precision)
 
     def __repr__(self) -> str:
         return (

@@ -489,13 +489,13 @@ class Tensor:
         if device is not None and device != self.device:
             out = _move(out, device)
         if copy and out is self:
-            out = self.clone()
+            out = _convert(self, self.dtype)
         return out
 
     def type(self, dtype=None, non_blocking: bool = False):
         """With no argument, the torch type string (``'torch.FloatTensor'``); else ``to(dtype)``."""
         if dtype is None:
-            return "torch." + _graph._type_name(self)
+            return "torch." + D.type_title(self.dtype) + "Tensor"
         if isinstance(dtype, str):
             dtype = _TYPE_STRINGS[dtype]
         return self.to(dtype)
@@ -571,7 +571,7 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, format_spec: str) -> str:
-        if self.dim() == 0 and format_spec:
+        if self._value.ndim == 0 and type(self) is Tensor:
             return self.item().__format__(format_spec)
         return object.__format__(self, format_spec)
 
@@ -587,14 +587,19 @@ class Tensor:
             raise traced_value_error("bool(tensor) (a Python `if`/`while` on a tensor value)")
         return builtins.bool(self.item())
 
+    def _scalar(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self) -> builtins.float:
-        return builtins.float(self.item())
+        return builtins.float(self._scalar())
 
     def __int__(self) -> builtins.int:
-        return builtins.int(self.item())
+        return builtins.int(self._scalar())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __index__(self) -> builtins.int:
         if self.dtype.is_floating_point or self.dtype.is_complex or self.numel() != 1:
@@ -611,10 +616,19 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
-    def __contains__(self, element) -> builtins.bool:
-        return builtins.bool((self == element).any())
+    def __reversed__(self):
+        return self if self._value.ndim == 0 else self.flip(0)
 
-    __hash__ = object.__hash__
+    def __contains__(self, element) -> builtins.bool:
+        if not isinstance(element, Tensor | builtins.int | builtins.float | complex):
+            raise RuntimeError(
+                "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
+        return builtins.bool(jnp.any((self == element)._value))
+
+    def __hash__(self) -> builtins.int:
+        return id(self)
 
     def __reduce_ex__(self, protocol):
         return (_rebuild_tensor, (np.asarray(self._value), self._rg, type(self)))
@@ -675,20 +689,7 @@ _TYPE_STRINGS = {
 
 
 def _type_title(d: D.dtype) -> str:
-    return {
-        "float32": "Float",
-        "float64": "Double",
-        "int64": "Long",
-        "int32": "Int",
-        "bool": "Bool",
-        "float16": "Half",
-        "bfloat16": "BFloat16",
-        "int16": "Short",
-        "int8": "Char",
-        "uint8": "Byte",
-        "complex64": "ComplexFloat",
-        "complex128": "ComplexDouble",
-    }.get(d.name, d.name)
+    return D.type_title(d)
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -258,6 +258,160 @@ def _number(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
+# -- ranges, computed as torch's CPU kernels compute them ----------------------------------------
+# torch's arange kernel fills in SIMD chunks of 32-byte vectors (two vectors per loop step, the
+# tail scalar): in a chunk each value is ``base + k * step`` from a chunk base rounded to the
+# output dtype. linspace is scalar, logspace calls C ``pow``; the compiler fuses ``a + b * c``
+# into one FMA wherever the operands are float/double. The helpers below reproduce that
+# arithmetic in numpy so values match torch's bit for bit (measured on x86-64).
+
+_VECTOR_BYTES = 32
+
+
+def _two_prod(a, b):
+    """``a * b == p + e`` exactly (Dekker's product, float64)."""
+    p = a * b
+    split = 134217729.0  # 2**27 + 1
+    ca, cb = split * a, split * b
+    ah = ca - (ca - a)
+    bh = cb - (cb - b)
+    al, bl = a - ah, b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def _fma(a, b, c, acc):
+    """``a * b + c`` with one rounding, in ``acc`` (float64 or float32), elementwise."""
+    if acc is np.float32:
+        # float32 products are exact in float64; one more rounding to float32 is the FMA's
+        a, b, c = (np.asarray(x, np.float64) for x in (a, b, c))
+        return (a * b + c).astype(np.float32)
+    a, b, c = (np.asarray(x, np.float64) for x in (a, b, c))
+    with np.errstate(over="ignore", invalid="ignore"):
+        p, e = _two_prod(a, b)
+        s = p + c
+        bp = s - p
+        t = (p - (s - bp)) + (c - bp)  # p + c == s + t exactly
+        out = s + (t + e)
+    return np.where(np.isfinite(out), out, a * b + c)
+
+
+def _chunked(n: int, d: D.dtype, scalar_at, vector_at) -> np.ndarray:
+    """Values as torch's vectorised loop writes them: whole chunks of two vectors through
+    ``vector_at(i, chunk_start)``, the tail through ``scalar_at(i)``."""
+    lanes = _VECTOR_BYTES // d.itemsize
+    i = np.arange(n, dtype=np.int64)
+    n_vec = (n // (2 * lanes)) * 2 * lanes
+    out = np.empty(n, d.np)
+    out[n_vec:] = scalar_at(i[n_vec:])
+    if n_vec:
+        iv = i[:n_vec]
+        out[:n_vec] = vector_at(iv, iv - iv % lanes)
+    return out
+
+
+def _arange_values(start, end, step, d: D.dtype) -> np.ndarray:
+    fstart, fend, fstep = (builtins.float(v) for v in (start, end, step))
+    if fstep == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(fstart) and math.isfinite(fend)):
+        raise RuntimeError(f"unsupported range: {_num_str(start)} -> {_num_str(end)}")
+    if not ((fstep > 0 and fend >= fstart) or (fstep < 0 and fend <= fstart)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if d is D.int64:
+        # torch sizes int64 ranges in integers, after truncating the bounds
+        xstart, xend, xstep = (builtins.int(v) for v in (start, end, step))
+        if xstep == 0:
+            raise ValueError("step must be nonzero")
+        sgn = 1 if xstep > 0 else -1
+        num = xend - xstart + xstep - sgn
+        # C++ integer division truncates toward zero
+        size = builtins.abs(num) // builtins.abs(xstep) if (num >= 0) == (xstep > 0) else 0
+        return (xstart + xstep * np.arange(size, dtype=np.int64)).astype(d.np)
+    size = builtins.max(math.ceil((fend - fstart) / fstep), 0)
+    if d.kind <= 1:
+        xstart, xstep = builtins.int(start), builtins.int(step)
+        return (xstart + xstep * np.arange(size, dtype=np.int64)).astype(d.np)
+    # accumulation type of torch's CPU kernel: double for float/double, float for 16-bit floats
+    acc = np.float32 if d.itemsize < 4 else np.float64
+    xstart, xstep = acc(fstart), acc(fstep)
+
+    def scalar_at(i):
+        return _fma(xstep, i.astype(acc), xstart, acc).astype(d.np)
+
+    def vector_at(i, base_i):
+        base = _fma(xstep, base_i.astype(acc), xstart, acc).astype(d.np)
+        return _fma((i - base_i).astype(acc), xstep, base.astype(acc), acc).astype(d.np)
+
+    return _chunked(size, d, scalar_at, vector_at)
+
+
+def _num_str(v) -> str:
+    return str(builtins.int(v)) if builtins.float(v).is_integer() else str(v)
+
+
+def _bounds(start, end, d: D.dtype):
+    """The bounds converted to the output dtype, as torch's ``Scalar.to<scalar_t>()``."""
+    if d.kind <= 1:
+        return (np.array(builtins.int(v)).astype(d.np) for v in (start, end))
+    return (np.asarray(v).astype(d.np) for v in (start, end))
+
+
+def _linspace_values(start, end, steps: int, d: D.dtype) -> np.ndarray:
+    if steps == 0:
+        return np.zeros(0, d.np)
+    start, end = _bounds(start, end, d)
+    if steps == 1:
+        return np.full(1, start, d.np)
+    i = np.arange(steps, dtype=np.int64)
+    if d.kind >= 2 and d.itemsize < 4:
+        # 16-bit floats round after every operation, so nothing fuses
+        h = d.np.type
+        step = (end - start) / h(steps - 1)
+        ii = i.astype(d.np)
+        lo = start + step * ii
+        hi = end - step * (steps - 1 - i).astype(d.np)
+        return np.where(i < steps // 2, lo, hi).astype(d.np)
+    # the step is double for integer outputs, else the output type itself; no SIMD chunks
+    st = np.float64 if d.kind <= 1 or d.itemsize == 8 else np.float32
+    start, end = st(start), st(end)
+    step = st((end - start) / st(steps - 1))
+    ii = i.astype(st)
+    lo = _fma(step, ii, start, st)
+    hi = _fma(-step, (steps - 1 - i).astype(st), end, st)
+    return np.where(i < steps // 2, lo, hi).astype(d.np)
+
+
+def _logspace_values(start, end, steps: int, base: float, d: D.dtype) -> np.ndarray:
+    if steps == 0:
+        return np.zeros(0, d.np)
+    if steps == 1:
+        return np.full(1, math.pow(builtins.float(base), builtins.float(start))).astype(d.np)
+    start, end = _bounds(start, end, d)
+    # torch: the span in the output type, then exponents and powers in double (C pow, which
+    # numpy's own power does not always match in the last bit)
+    step = np.float64(end - start) / np.float64(steps - 1)
+    i = np.arange(steps, dtype=np.float64)
+    expo = np.where(
+        i < steps // 2,
+        np.float64(start) + step * i,
+        np.float64(end) - step * (np.float64(steps - 1) - i),
+    )
+    base = builtins.float(base)
+    values = np.fromiter((_pow(base, x) for x in expo.tolist()), np.float64, count=steps)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return values.astype(d.np)
+
+
+def _pow(base: float, x: float) -> float:
+    try:
+        return math.pow(base, x)
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return math.nan
+
+
 def arange(
     start=0,
     end=None,
@@ -269,25 +423,20 @@ def arange(
     device=None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float."""
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float.
+
+    Returns a 1-D tensor of ``ceil((end - start) / step)`` elements.
+    """
     start, end, step = _number(start), _number(end), _number(step)
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
-        is_float = any(isinstance(v, float) for v in (start, end, step))
+        is_float = any(isinstance(v, float | np.floating) for v in (start, end, step))
         d = D._default[0] if is_float else D.int64
     else:
         d = D.to_dtype(dtype)
-    n = max(math.ceil((end - start) / step), 0)
-    # torch accumulates in double: start + i * step, then rounds to the output dtype
-    values = np.float64(start) + np.arange(n, dtype=np.float64) * np.float64(step)
-    if d.kind <= 1 and all(isinstance(v, int) for v in (start, end, step)):
-        values = start + np.arange(n, dtype=np.int64) * step
-    return _finish(jnp.asarray(values.astype(d.np)), device, requires_grad)
+    values = _arange_values(start, end, step, d)
+    return _finish(jnp.asarray(values), device, requires_grad)
 
 
 def range(
@@ -307,14 +456,9 @@ def range(
     return _finish(jnp.asarray(values.astype(_float_dtype(dtype).np)), device, requires_grad)
 
 
-def _linspace_np(start, end, steps) -> np.ndarray:
-    if steps == 1:
-        return np.array([start], dtype=np.float64)
-    step = (end - start) / (steps - 1)
-    i = np.arange(steps, dtype=np.float64)
-    half = steps // 2
-    # torch fills the first half from start and the second from end, so both ends are exact
-    return np.where(i < half, start + step * i, end - step * (steps - 1 - i))
+def _check_steps(steps) -> None:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
 
 
 def linspace(
@@ -328,15 +472,11 @@ def linspace(
     device=None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive: shape ``(steps,)``."""
+    _check_steps(steps)
     start, end = _number(start), _number(end)
-    d = _float_dtype(dtype)
-    values = _linspace_np(start, end, steps)
-    if d.kind <= 1:
-        values = np.trunc(values)
-    return _finish(jnp.asarray(values.astype(d.np)), device, requires_grad)
+    values = _linspace_values(start, end, steps, _float_dtype(dtype))
+    return _finish(jnp.asarray(values), device, requires_grad)
 
 
 def logspace(
@@ -351,10 +491,11 @@ def logspace(
     device=None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``base ** linspace(start, end, steps)``."""
+    """``base ** linspace(start, end, steps)``: shape ``(steps,)``."""
+    _check_steps(steps)
     start, end = _number(start), _number(end)
-    values = np.power(base, _linspace_np(start, end, steps))
-    return _finish(jnp.asarray(values.astype(_float_dtype(dtype).np)), device, requires_grad)
+    values = _logspace_values(start, end, steps, base, _float_dtype(dtype))
+    return _finish(jnp.asarray(values), device, requires_grad)
 
 
 def _like(input: Tensor, fill, dtype, device, requires_grad) -> Tensor:

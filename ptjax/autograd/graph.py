@@ -200,8 +200,9 @@ def _check_versions(node: OpNode) -> None:
 
 
 def _type_name(t) -> str:
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
-    return names.get(t.dtype.name, t.dtype.name.capitalize()) + "Tensor"
+    from ptjax._dtype import type_title
+
+    return type_title(t.dtype) + "Tensor"
 
 
 def _gather_nodes(root_nodes) -> list:
