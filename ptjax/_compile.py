@@ -1,0 +1,493 @@
+"""ptjax.compile: a whole PyTorch-style training step as one ``jax.jit`` program.
+
+A step function reads and writes state that lives in the user's objects: parameters and their
+``.grad``, buffers (BatchNorm statistics), optimizer state and hyperparameters, the RNG. To
+compile it, that state is *lifted*: ``CompiledFunction`` finds the objects the function can reach
+(its arguments, closure and the globals it names), collects their tensors, and jits a pure
+function ``(state, inputs) -> (outputs, new state)`` that installs the traced state into those
+same objects, runs the user's code (forward, ``backward()``, ``optimizer.step()`` all record and
+replay on tracers), and reads the state back out. After each call the new values are written
+into the user's objects, so they behave exactly as after an eager step.
+
+What is part of the compile-cache key (a change recompiles): input shapes and dtypes, non-tensor
+arguments, which parameters have a ``.grad``, train/eval flags, the optimizer-state layout.
+Learning rates and other numeric hyperparameters are inputs, so schedulers never recompile.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import types
+import warnings
+
+import jax
+import jax.numpy as jnp
+
+from ptjax._tensor import Tensor
+
+__all__ = ["compile", "CompiledFunction", "OptimizedModule", "is_compiling"]
+
+_state = types.SimpleNamespace(compiling=0)
+RECOMPILE_WARN_LIMIT = 8
+
+
+def is_compiling() -> bool:
+    """True while ptjax.compile is tracing a function."""
+    return _state.compiling > 0
+
+
+# -- finding the state a function can reach ---------------------------------------------------------
+
+
+def _is_module(obj) -> bool:
+    return (
+        hasattr(obj, "_parameters") and hasattr(obj, "named_buffers") and hasattr(obj, "training")
+    )
+
+
+def _is_optimizer(obj) -> bool:
+    return hasattr(obj, "param_groups") and hasattr(obj, "state") and hasattr(obj, "step")
+
+
+def _code_names(code, seen=None) -> set:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+def _reachable_roots(fn, args, kwargs) -> list:
+    """Objects the step can touch: its arguments, closure cells, and the globals it names."""
+    roots = list(args) + list(kwargs.values())
+    target = fn
+    if isinstance(fn, functools.partial):
+        roots += list(fn.args) + list(fn.keywords.values())
+        target = fn.func
+    if hasattr(target, "__self__"):
+        roots.append(target.__self__)
+        target = target.__func__
+    code = getattr(target, "__code__", None)
+    if code is not None:
+        for cell in target.__closure__ or ():
+            try:
+                roots.append(cell.cell_contents)
+            except ValueError:
+                pass
+        glob = target.__globals__
+        for name in _code_names(code):
+            if name in glob:
+                roots.append(glob[name])
+    return roots
+
+
+class _StateLayout:
+    """The tensors, leaves, optimizers and generators a compiled step reads and writes."""
+
+    def __init__(self, roots) -> None:
+        self.modules, self.optimizers, self.scalers, self.tensors = [], [], [], []
+        seen = set()
+
+        def add_tensor(t):
+            if id(t) not in seen:
+                seen.add(id(t))
+                self.tensors.append(t)
+
+        def visit(obj, depth):
+            if id(obj) in seen or depth > 2:
+                return
+            if isinstance(obj, Tensor):
+                add_tensor(obj)
+                return
+            if isinstance(obj, types.ModuleType | type | types.FunctionType):
+                return
+            seen.add(id(obj))
+            if _is_module(obj):
+                self.modules.append(obj)
+                for _, p in obj.named_parameters():
+                    add_tensor(p)
+                for _, b in obj.named_buffers():
+                    add_tensor(b)
+            elif _is_optimizer(obj):
+                self.optimizers.append(obj)
+                for g in obj.param_groups:
+                    for p in g["params"]:
+                        add_tensor(p)
+            elif hasattr(obj, "optimizer") and _is_optimizer(obj.optimizer):  # a scheduler
+                visit(obj.optimizer, depth + 1)
+            elif hasattr(obj, "_compile_state"):  # e.g. GradScaler
+                self.scalers.append(obj)
+                for t in obj._compile_state():
+                    add_tensor(t)
+            elif isinstance(obj, list | tuple):
+                for x in obj:
+                    visit(x, depth + 1)
+            elif isinstance(obj, dict):
+                for x in obj.values():
+                    visit(x, depth + 1)
+            elif hasattr(obj, "__dict__") and depth < 1 and not callable(obj):
+                for x in vars(obj).values():
+                    visit(x, depth + 1)
+
+        for r in roots:
+            visit(r, 0)
+        self.leaves = [t for t in self.tensors if t._rg and t._grad_fn is None]
+
+    # Optimizer state and hyperparameters change layout over time (state appears at the first
+    # step), so they are read fresh at each call.
+    def optimizer_state(self):
+        entries = []
+        for opt in self.optimizers:
+            for p, st in opt.state.items():
+                for k, v in st.items():
+                    if isinstance(v, Tensor):
+                        entries.append((opt, p, k, v))
+        return entries
+
+    def hyperparameters(self):
+        out = []
+        for opt in self.optimizers:
+            for gi, g in enumerate(opt.param_groups):
+                for k, v in g.items():
+                    if k == "params" or isinstance(v, bool):
+                        continue
+                    if isinstance(v, int | float):
+                        out.append((opt, gi, k, None, v))
+                    elif isinstance(v, tuple) and all(
+                        isinstance(x, int | float) and not isinstance(x, bool) for x in v
+                    ):
+                        for j, x in enumerate(v):
+                            out.append((opt, gi, k, j, x))
+        return out
+
+
+def _install_hyper(entries, values) -> None:
+    for (opt, gi, k, j, _), v in zip(entries, values):
+        g = opt.param_groups[gi]
+        if j is None:
+            g[k] = v
+        else:
+            t = list(g[k])
+            t[j] = v
+            g[k] = tuple(t)
+
+
+# -- the compiled function ------------------------------------------------------------------------
+
+
+def _to_value(x):
+    return x._value if isinstance(x, Tensor) else x
+
+
+def _is_array_leaf(x) -> bool:
+    return isinstance(x, Tensor | jax.Array)
+
+
+class CompiledFunction:
+    """A step function compiled as one XLA program per input signature."""
+
+    def __init__(
+        self, fn, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None
+    ) -> None:
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self._layout = None
+        self._jitted = {}
+        self.compile_count = 0
+        self._recent_keys = collections.deque(maxlen=RECOMPILE_WARN_LIMIT + 1)
+
+    def _pure(self, static, tensor_vals, grad_vals, opt_vals, hyper_vals, key, arg_leaves):
+        layout = self._layout
+        tree_def, non_arrays, opt_entries, hyper_entries = (
+            static[0],
+            static[1],
+            static[2],
+            static[3],
+        )
+        saved = [(t, t._val, t._grad) for t in layout.tensors]
+        saved_opt = [
+            (st_dict, k, v)
+            for st_dict, k, v in ((opt.state[p], k, v) for opt, p, k, v in opt_entries)
+        ]
+        saved_hyper = [v for *_, v in hyper_entries]
+        from ptjax.random import default_generator
+
+        saved_rng = (default_generator._key, default_generator._offset)
+        self.compile_count += 1
+        _state.compiling += 1
+        try:
+            for t, v in zip(layout.tensors, tensor_vals):
+                t._val = v
+            for t, g in zip(layout.leaves, grad_vals):
+                t._grad = None if g is None else Tensor._make(g)
+            for (opt, p, k, _), v in zip(opt_entries, opt_vals):
+                opt.state[p][k] = Tensor._make(v)
+            _install_hyper(hyper_entries, hyper_vals)
+            default_generator._key, default_generator._offset = key, 0
+            it = iter(arg_leaves)
+            leaves = [Tensor._make(next(it)) if a else na for a, na in zip(static[4], non_arrays)]
+            args, kwargs = jax.tree_util.tree_unflatten(tree_def, leaves)
+            out = self._fn(*args, **kwargs)
+            out_leaves, out_def = jax.tree_util.tree_flatten(out, is_leaf=_is_array_leaf)
+            out_mask = tuple(isinstance(x, Tensor) for x in out_leaves)
+            out_vals = [x._value if m else None for x, m in zip(out_leaves, out_mask)]
+            static_out = [x if not m else None for x, m in zip(out_leaves, out_mask)]
+            new_tensors = [t._value for t in layout.tensors]
+            new_grads = [None if t._grad is None else t._grad._value for t in layout.leaves]
+            new_opt = self._layout.optimizer_state()
+            opt_out = [(opt, p, k) for opt, p, k, _ in new_opt]
+            opt_out_vals = [v._value for *_, v in new_opt]
+            self._last_out = (out_def, out_mask, static_out, opt_out)
+            return out_vals, new_tensors, new_grads, opt_out_vals
+        finally:
+            _state.compiling -= 1
+            for t, v, g in saved:
+                t._val, t._grad = v, g
+                t._grad_fn = None
+            for st_dict, k, v in saved_opt:
+                st_dict[k] = v
+            _install_hyper(hyper_entries, saved_hyper)
+            default_generator._key, default_generator._offset = saved_rng
+
+    def __call__(self, *args, **kwargs):
+        from ptjax.random import default_generator
+
+        if self._layout is None:
+            self._layout = _StateLayout(_reachable_roots(self._fn, args, kwargs))
+        layout = self._layout
+        leaves, tree_def = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_array_leaf)
+        array_mask = tuple(_is_array_leaf(x) for x in leaves)
+        arg_vals = [_to_value(x) for x, a in zip(leaves, array_mask) if a]
+        non_arrays = tuple(None if a else x for x, a in zip(leaves, array_mask))
+        grad_vals = [None if t._grad is None else t._grad._value for t in layout.leaves]
+        opt_entries = layout.optimizer_state()
+        hyper_entries = layout.hyperparameters()
+        structure = (
+            tree_def,
+            non_arrays,
+            tuple((id(opt), id(p), k) for opt, p, k, _ in opt_entries),
+            tuple((id(opt), gi, k, j) for opt, gi, k, j, _ in hyper_entries),
+            array_mask,
+            tuple(g is None for g in grad_vals),
+            tuple(m.training for m in layout.modules for m in m.modules()),
+            tuple((v.shape, str(v.dtype)) for v in arg_vals),
+        )
+        try:
+            entry = self._jitted.get(structure)
+        except TypeError:  # an unhashable non-tensor argument
+            raise TypeError(
+                "ptjax.compile: non-tensor arguments must be hashable (they are compile-time "
+                "constants)"
+            ) from None
+        if entry is None:
+            self._note_recompile(structure)
+            static = (tree_def, non_arrays, opt_entries, hyper_entries, array_mask)
+            jitted = jax.jit(functools.partial(self._pure, static))
+            entry = self._jitted[structure] = [jitted, None]
+        key = default_generator.next_key()
+        out_vals, new_tensors, new_grads, opt_vals = entry[0](
+            [t._val for t in layout.tensors],
+            grad_vals,
+            [v._value for *_, v in opt_entries],
+            [v for *_, v in hyper_entries],
+            key,
+            arg_vals,
+        )
+        if entry[1] is None:
+            entry[1] = self._last_out
+        out_def, out_mask, static_out, opt_out = entry[1]
+        for t, v in zip(layout.tensors, new_tensors):
+            if v is not t._val:
+                t._val = v
+                t._ver += 1
+        for t, g in zip(layout.leaves, new_grads):
+            if g is None:
+                t._grad = None
+            elif t._grad is None:
+                t._grad = Tensor._make(g)
+            else:
+                t._grad._val = g
+        for (opt, p, k), v in zip(opt_out, opt_vals):
+            st = opt.state[p]
+            cur = st.get(k)
+            if isinstance(cur, Tensor):
+                cur._val = v
+            else:
+                st[k] = Tensor._make(v)
+        it = iter(out_vals)
+        outs = [
+            Tensor._make(next(it)) if m else (next(it), s)[1] for m, s in zip(out_mask, static_out)
+        ]
+        return jax.tree_util.tree_unflatten(out_def, outs)
+
+    def _note_recompile(self, structure) -> None:
+        if self._recent_keys:
+            prev = self._recent_keys[-1]
+            causes = []
+            names = (
+                "argument structure",
+                "non-tensor argument values",
+                "optimizer state layout",
+                "optimizer hyperparameter layout",
+                "tensor/non-tensor arguments",
+                "which parameters have .grad",
+                "train()/eval() mode",
+                "input shapes/dtypes",
+            )
+            for name, a, b in zip(names, prev, structure):
+                if a != b:
+                    causes.append(name)
+            self._last_cause = ", ".join(causes) or "unknown"
+            if len(self._jitted) >= RECOMPILE_WARN_LIMIT:
+                warnings.warn(
+                    f"ptjax.compile: {self.__name__} has been compiled {len(self._jitted) + 1} "
+                    f"times; the last recompilation was caused by a change in: "
+                    f"{self._last_cause}. Keep these fixed (e.g. pad batches to one shape, use "
+                    "drop_last=True) to avoid recompiling.",
+                    stacklevel=3,
+                )
+        self._recent_keys.append(structure)
+
+    @property
+    def cache_size(self) -> int:
+        """Number of distinct compiled programs (one per input signature / configuration)."""
+        return len(self._jitted)
+
+
+def compile(
+    model=None,
+    *,
+    fullgraph: bool = False,
+    dynamic=None,
+    backend="inductor",
+    mode=None,
+    options=None,
+    disable: bool = False,
+):
+    """Compile a function or module with XLA (torch.compile's signature).
+
+    Args:
+        model: a step function (forward, loss, ``backward()``, ``optimizer.step()``...) or an
+            ``nn.Module``. May be used as a decorator, with or without arguments.
+        fullgraph: accepted; ptjax always compiles the whole function as one graph, and code
+            that needs a concrete value (``.item()``, ``print``, Python ``if`` on a tensor)
+            raises an error naming the line instead of breaking the graph.
+        dynamic: accepted; shapes are always static in XLA, a new shape compiles once more.
+        backend: accepted and ignored: the backend is always XLA.
+        mode: accepted and ignored ("default", "reduce-overhead", "max-autotune"...).
+        options: accepted and ignored.
+        disable: return ``model`` unchanged.
+    """
+    if model is None:
+        return functools.partial(
+            compile,
+            fullgraph=fullgraph,
+            dynamic=dynamic,
+            backend=backend,
+            mode=mode,
+            options=options,
+            disable=disable,
+        )
+    if disable:
+        return model
+    if _is_module(model):
+        return OptimizedModule(model)
+    if not callable(model):
+        raise RuntimeError("compile() expects a callable or an nn.Module")
+    return CompiledFunction(
+        model, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode, options=options
+    )
+
+
+class OptimizedModule:
+    """A module whose forward (and its backward) runs as one compiled op.
+
+    The forward becomes a single recorded op of the autograd graph: its inputs are the
+    module's parameters, buffers and the call's tensors; its VJP is compiled too. Buffer
+    updates (BatchNorm statistics) are written back after each call.
+    """
+
+    def __init__(self, module) -> None:
+        object.__setattr__(self, "_orig_mod", module)
+        object.__setattr__(self, "_impls", {})
+
+    def __getattr__(self, name):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._orig_mod, name, value)
+
+    def __repr__(self) -> str:
+        return f"OptimizedModule(\n  (_orig_mod): {self._orig_mod!r}\n)".replace("\n", "\n", 1)
+
+    def _impl_for(self, structure):
+        impl = self._impls.get(structure)
+        if impl is not None:
+            return impl
+        module = self._orig_mod
+        params = [p for _, p in module.named_parameters()]
+        buffers = [b for _, b in module.named_buffers()]
+        tree_def, mask, non_arrays = structure[0], structure[1], structure[2]
+
+        def forward_impl(*flat):
+            from ptjax.autograd.grad_mode import no_grad
+            from ptjax.random import default_generator
+
+            n_p, n_b = len(params), len(buffers)
+            pv, bv, key, av = (
+                flat[:n_p],
+                flat[n_p : n_p + n_b],
+                flat[n_p + n_b],
+                flat[n_p + n_b + 1 :],
+            )
+            saved = [(t, t._val) for t in params + buffers]
+            rng = (default_generator._key, default_generator._offset)
+            _state.compiling += 1
+            try:
+                for t, v in zip(params + buffers, list(pv) + list(bv)):
+                    t._val = v
+                default_generator._key, default_generator._offset = key, 0
+                it = iter(av)
+                leaves = [Tensor._make(next(it)) if m else x for m, x in zip(mask, non_arrays)]
+                args, kwargs = jax.tree_util.tree_unflatten(tree_def, leaves)
+                with no_grad():
+                    out = module(*args, **kwargs)
+                out_leaves, out_def = jax.tree_util.tree_flatten(out, is_leaf=_is_array_leaf)
+                forward_impl.out_def = out_def
+                return tuple(x._value for x in out_leaves) + tuple(b._value for b in buffers)
+            finally:
+                _state.compiling -= 1
+                for t, v in saved:
+                    t._val = v
+                default_generator._key, default_generator._offset = rng
+
+        forward_impl.backward_name = "CompiledFunctionBackward"
+        self._impls[structure] = forward_impl
+        return forward_impl
+
+    def __call__(self, *args, **kwargs):
+        from ptjax._dispatch import apply
+        from ptjax.random import default_generator
+
+        module = self._orig_mod
+        leaves, tree_def = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_array_leaf)
+        mask = tuple(_is_array_leaf(x) for x in leaves)
+        non_arrays = tuple(None if m else x for x, m in zip(leaves, mask))
+        structure = (tree_def, mask, non_arrays, tuple(m.training for m in module.modules()))
+        impl = self._impl_for(structure)
+        params = [p for _, p in module.named_parameters()]
+        buffers = [b for _, b in module.named_buffers()]
+        tensors = [
+            x if isinstance(x, Tensor) else Tensor._make(jnp.asarray(x))
+            for x, m in zip(leaves, mask)
+            if m
+        ]
+        outs = apply(impl, *params, *buffers, default_generator.next_key(), *tensors)
+        if not isinstance(outs, tuple):
+            outs = (outs,)
+        n_out = len(outs) - len(buffers)
+        for b, nb in zip(buffers, outs[n_out:]):
+            b._val = nb._val
+            b._ver += 1
+        return jax.tree_util.tree_unflatten(impl.out_def, list(outs[:n_out]))

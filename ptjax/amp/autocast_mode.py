@@ -1,0 +1,114 @@
+"""Autocast: inside ``autocast(device_type, dtype)`` some ops run in lower precision.
+
+torch's policy, which ptjax follows: matrix-multiply-like ops (matmul, mm, bmm, linear,
+conv, addmm, baddbmm, scaled_dot_product_attention, ...) cast their floating inputs to the
+autocast dtype; precision-sensitive ops (losses, softmax/log_softmax, norms, exp/log/pow,
+sum/prod/cumsum, ...) compute in float32; everything else runs in its inputs' dtype. Ops consult
+``cast_inputs(category, *tensors)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+from ptjax import _dtype as D
+
+__all__ = ["autocast", "is_autocast_available", "autocast_dtype", "cast_inputs"]
+
+LOWER = "lower_precision_fp"
+FP32 = "fp32"
+
+
+class _AutocastState(threading.local):
+    enabled = False
+    dtype = None
+    device_type = None
+
+
+state = _AutocastState()
+
+_DEFAULT_DTYPE = {"cpu": D.bfloat16, "cuda": D.float16, "xla": D.bfloat16, "tpu": D.bfloat16}
+
+
+def is_autocast_available(device_type: str) -> bool:
+    """Whether autocast supports ``device_type``."""
+    return device_type in _DEFAULT_DTYPE
+
+
+def autocast_dtype() -> D.dtype | None:
+    """The active autocast dtype, or None outside autocast."""
+    return state.dtype if state.enabled else None
+
+
+class autocast:
+    """Context manager / decorator enabling mixed precision for the ops inside it.
+
+    Args:
+        device_type: ``'cpu'`` or ``'cuda'`` (``'cuda'`` means JAX's accelerator).
+        dtype: ``torch.bfloat16`` or ``torch.float16`` (default: bfloat16 on CPU, float16 on
+            CUDA, as torch).
+        enabled: turn autocast off for a sub-region with ``enabled=False``.
+        cache_enabled: accepted (XLA fuses the casts itself).
+    """
+
+    def __init__(
+        self, device_type: str, dtype=None, enabled: bool = True, cache_enabled: bool | None = None
+    ) -> None:
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        if not is_autocast_available(device_type):
+            raise RuntimeError(
+                f"User specified an unsupported autocast device_type '{device_type}'"
+            )
+        self.device = device_type
+        self.fast_dtype = _DEFAULT_DTYPE[device_type] if dtype is None else D.to_dtype(dtype)
+        if self.fast_dtype not in (D.bfloat16, D.float16):
+            raise RuntimeError(
+                f"In {device_type} autocast, but the target dtype is not supported. Disabling "
+                "autocast."
+            )
+        self._enabled = enabled
+
+    def __enter__(self):
+        self._prev = (state.enabled, state.dtype, state.device_type)
+        state.enabled = self._enabled
+        state.dtype = self.fast_dtype
+        state.device_type = self.device
+        return self
+
+    def __exit__(self, *exc) -> None:
+        state.enabled, state.dtype, state.device_type = self._prev
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with autocast(self.device, self.fast_dtype, self._enabled):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def cast_inputs(category: str, *tensors):
+    """Cast floating tensors for an op of ``category`` under the active autocast policy.
+
+    Returns the tensors unchanged outside autocast. Non-floating tensors and None pass through.
+    """
+    if not state.enabled:
+        return tensors
+    target = state.dtype if category == LOWER else D.float32
+    out = []
+    for t in tensors:
+        if (
+            t is not None
+            and hasattr(t, "dtype")
+            and t.dtype.is_floating_point
+            and t.dtype is not target
+        ):
+            # float64 is left alone by torch's lower-precision casts
+            if category == LOWER and t.dtype is D.float64:
+                out.append(t)
+                continue
+            t = t.to(target)
+        out.append(t)
+    return tuple(out)
