@@ -168,7 +168,8 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 def _filled(size, fill, dtype, device, requires_grad) -> Tensor:
     shape = parse_size(size)
-    return _finish(jnp.full(shape, fill, dtype.np), device, requires_grad)
+    # a host constant moved once: jnp.full would compile one program per shape (slow model builds)
+    return _finish(jax.device_put(np.full(shape, fill, dtype.np)), device, requires_grad)
 
 
 def zeros(

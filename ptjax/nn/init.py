@@ -1,24 +1,21 @@
 """torch.nn.init: fill a tensor in place (under no_grad) from torch's initialisation distributions.
 
-Random draws come from ptjax's RNG (``generator=`` or the default generator). The standard
-uniform/normal numbers are drawn by a jitted function for a power-of-two bucket of sizes and
-cut to size on the host: building a model with many differently-shaped layers then compiles a
-handful of sampling programs instead of one per shape.
+Random numbers come from ptjax's RNG: each fill takes one draw (base key and counter) from the
+Generator (``generator=`` or the default one), so seeding reproduces the same weights. The draw
+seeds a host-side Philox stream that produces the values: building a model then compiles nothing
+per parameter shape (a JAX sampling program per shape costs far more than the layer itself).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
+from ptjax import random as _random
 from ptjax._tensor import Tensor
 from ptjax.nn.modules.module import _copy_into
-from ptjax.random import next_key
 
 __all__ = [
     "calculate_gain",
@@ -50,23 +47,34 @@ __all__ = [
 ]
 
 
-@functools.cache
-def _sampler(kind: str, size: int, dtype):
-    if kind == "uniform":
-        return jax.jit(lambda key: jax.random.uniform(key, (size,), dtype))
-    if kind == "normal":
-        return jax.jit(lambda key: jax.random.normal(key, (size,), dtype))
-    return jax.jit(lambda key, lo, hi: jax.random.truncated_normal(key, lo, hi, (size,), dtype))
+def _rng(generator) -> np.random.Generator:
+    """A numpy Generator keyed by one draw (base key, counter) of the ptjax Generator."""
+    gen = generator if generator is not None else _random.default_generator
+    key, counter = gen.draw()
+    words = [int(w) for w in np.asarray(key).ravel()]
+    base = sum(w << (32 * i) for i, w in enumerate(words)) & 0xFFFF_FFFF_FFFF_FFFF
+    return np.random.Generator(np.random.Philox(key=[base, counter & 0xFFFF_FFFF_FFFF_FFFF]))
 
 
-def _draw(kind: str, tensor: Tensor, generator, *args, shape=None) -> np.ndarray:
-    """Standard ``kind`` samples shaped like ``tensor`` (float64 tensors get float64 draws)."""
-    shape = tuple(tensor.shape) if shape is None else shape
-    n = math.prod(shape)
-    size = max(64, 1 << max(n - 1, 0).bit_length())
-    dtype = jnp.float64 if tensor._value.dtype == jnp.float64 else jnp.float32
-    out = np.asarray(_sampler(kind, size, dtype)(next_key(generator), *args))
-    return out[:n].astype(np.float64).reshape(shape)
+def _std_normal_truncated(rng: np.random.Generator, n: int, lo: float, hi: float) -> np.ndarray:
+    """N(0, 1) samples conditioned on [lo, hi], by rejection (as torch's trunc_normal_)."""
+    cdf = lambda x: 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))  # noqa: E731
+    accept = cdf(hi) - cdf(lo)
+    out = np.empty(n)
+    filled = 0
+    while filled < n:
+        m = max(2 * (n - filled), 16)
+        if accept > 0.3:  # plain normal proposals
+            z = rng.standard_normal(m)
+            z = z[(z >= lo) & (z <= hi)]
+        else:  # uniform proposals on [lo, hi], accepted with the normal density's ratio
+            mode = min(max(0.0, lo), hi)
+            z = rng.uniform(lo, hi, m)
+            z = z[np.log(rng.random(m)) <= -0.5 * (z * z - mode * mode)]
+        take = min(len(z), n - filled)
+        out[filled : filled + take] = z[:take]
+        filled += take
+    return out
 
 
 def _fill(tensor: Tensor, values) -> Tensor:
@@ -106,12 +114,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with U(a, b)."""
-    return _fill(tensor, a + (b - a) * _draw("uniform", tensor, generator))
+    return _fill(tensor, _rng(generator).uniform(a, b, tuple(tensor.shape)))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with N(mean, std^2)."""
-    return _fill(tensor, mean + std * _draw("normal", tensor, generator))
+    return _fill(tensor, _rng(generator).normal(mean, std, tuple(tensor.shape)))
 
 
 def trunc_normal_(
@@ -129,8 +137,9 @@ def trunc_normal_(
             "values may be incorrect.",
             stacklevel=2,
         )
-    z = _draw("trunc", tensor, generator, (a - mean) / std, (b - mean) / std)
-    return _fill(tensor, np.clip(mean + std * z, a, b))
+    n = tensor.numel()
+    z = _std_normal_truncated(_rng(generator), n, (a - mean) / std, (b - mean) / std)
+    return _fill(tensor, np.clip(mean + std * z, a, b).reshape(tuple(tensor.shape)))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -245,7 +254,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flat = _draw("normal", tensor, generator, shape=(rows, cols))
+    flat = _rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -261,9 +270,10 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tuple(tensor.shape)
     num_zeros = math.ceil(sparsity * rows)
-    values = std * _draw("normal", tensor, generator)
+    rng = _rng(generator)
+    values = rng.normal(0.0, std, (rows, cols))
     # a uniformly random permutation of the rows of each column: argsort of uniform keys
-    order = np.argsort(_draw("uniform", tensor, generator), axis=0)
+    order = np.argsort(rng.random((rows, cols)), axis=0)
     np.put_along_axis(values, order[:num_zeros], 0.0, axis=0)
     return _fill(tensor, values)
 

@@ -183,27 +183,42 @@ def _is_tensor_like(value) -> bool:
     )
 
 
+def _host_value(value):
+    """A numpy array for host data (torch tensors by duck typing), or None for device values."""
+    if isinstance(value, Tensor | jax.Array | jax.core.Tracer):
+        return None
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor (never imported)
+        t = value.detach().cpu()
+        if str(t.dtype) == "torch.bfloat16":  # numpy has no bfloat16
+            return t.float().numpy().astype(jnp.bfloat16)
+        return t.numpy()
+    return np.asarray(value)
+
+
 def as_jax_value(value):
     """The JAX array for a ptjax Tensor, a real torch tensor (by duck typing), or an array."""
     if isinstance(value, Tensor):
         return value._value
-    if isinstance(value, jax.Array):
-        return value
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor (never imported)
-        t = value.detach().cpu()
-        if str(t.dtype) == "torch.bfloat16":  # numpy has no bfloat16
-            return jnp.asarray(t.float().numpy(), jnp.bfloat16)
-        return jnp.asarray(t.numpy())
-    return jnp.asarray(np.asarray(value))
+    host = _host_value(value)
+    return value if host is None else jnp.asarray(host)
 
 
 def _copy_into(dst: Tensor, value) -> None:
     """``dst.copy_(value)`` without autograd: rebind ``dst``'s value (dtype and device kept)."""
-    arr = value if isinstance(value, jax.Array | jax.core.Tracer) else as_jax_value(value)
     old = dst._value
-    arr = jnp.broadcast_to(jnp.asarray(arr, old.dtype), old.shape)
-    if isinstance(old, jax.Array) and not isinstance(arr, jax.core.Tracer):
-        arr = jax.device_put(arr, old.sharding)
+    host = _host_value(value)
+    if host is not None and not isinstance(old, jax.core.Tracer):
+        # host data: convert with numpy and transfer once, with no compiled op per shape
+        host = np.broadcast_to(np.asarray(host).astype(old.dtype), old.shape)
+        arr = jax.device_put(host, old.sharding)
+    else:
+        arr = value._value if isinstance(value, Tensor) else as_jax_value(value)
+        if arr.dtype != old.dtype:
+            arr = arr.astype(old.dtype)
+        if arr.shape != old.shape:
+            arr = jnp.broadcast_to(arr, old.shape)
+        if isinstance(old, jax.Array) and not isinstance(arr, jax.core.Tracer):
+            arr = jax.device_put(arr, old.sharding)
     with no_grad():
         dst._assign(Tensor._make(arr))
 
