@@ -212,8 +212,14 @@ def test_dataset_combinators():
         D = lib.utils.data
         return D.Subset(D.TensorDataset(_tensor(lib, x), _tensor(lib, np.arange(5))), [3, 1, 4])
 
-    for make in (concat, stack, stack_named, subset):
+    def mixed(lib):
+        D = lib.utils.data
+        rows = [(lib.tensor([9.0, i]),) for i in range(3)]  # a plain list: no __getitems__
+        return D.ConcatDataset([D.TensorDataset(_tensor(lib, x)), rows])
+
+    for make in (concat, stack, stack_named, subset, mixed):
         same_batches(make, batch_size=2)
+        same_batches(make, batch_sampler=[[len(make(ptjax)) - 1, 0, -2, 1]])
     assert_same(concat(ptjax)[-3], concat(torch)[-3])
     assert concat(ptjax).cumulative_sizes == concat(torch).cumulative_sizes
 
@@ -339,6 +345,9 @@ def test_loader_argument_errors():
         loader.batch_size = 3
 
     same_error(set_after)
+    for lib in (torch, ptjax):
+        with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no"):
+            list(lib.utils.data.DataLoader(list(range(3)), pin_memory=True))
     same_error(lambda lib: iter(lib.utils.data.DataLoader(list(range(5)), timeout=1)))
 
 
@@ -347,6 +356,19 @@ def test_dataset_and_sampler_errors():
         return lib.utils.data
 
     same_error(lambda lib: D(lib).TensorDataset(lib.zeros(3), lib.zeros(4)))
+    same_error(lambda lib: D(lib).TensorDataset(lib.zeros(5, 2))[7])
+    same_error(lambda lib: D(lib).TensorDataset(lib.zeros(5, 2))[-6])
+    for batch in ([[1, 9]], [[-7, 0]]):
+        same_error(
+            lambda lib, b=batch: list(
+                D(lib).DataLoader(D(lib).TensorDataset(lib.zeros(5, 2)), batch_sampler=b)
+            )
+        )
+        same_error(
+            lambda lib, b=batch: list(
+                D(lib).DataLoader(D(lib).ConcatDataset([[1, 2], [3]]), batch_sampler=b)
+            )
+        )
     same_error(lambda lib: D(lib).ConcatDataset([]))
     same_error(lambda lib: D(lib).ConcatDataset([Counting.make(lib)]))
     same_error(lambda lib: D(lib).ConcatDataset([[1, 2]])[-3])
@@ -588,8 +610,8 @@ def test_workers_keep_order_and_persist():
             # task k goes to worker k % 2, and a worker's samples carry its seed
             assert p["w"].tolist() == [k % 2] * len(p["s"])
             assert len(set(p["seed"].tolist())) == 1
-        seeds = {int(b["seed"][0]) for b in got}
-        assert len(seeds) == 2
+        seeds = [int(b["seed"][0]) for b in got[:2]]
+        assert seeds[1] == seeds[0] + 1  # base seed + worker id, as in torch
     # the same loader with 0 workers, and shuffled with a seeded generator, gives the same
     # order as the workers do
     g = ptjax.Generator()
@@ -653,6 +675,12 @@ def test_worker_timeout_and_death_never_hang():
         RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"
     ):
         list(dying)
+
+
+def test_workers_out_of_order():
+    loader = ptjax.utils.data.DataLoader(wd.Tagged(9), batch_size=2, num_workers=2, in_order=False)
+    got = sorted(v for b in loader for v in b["i"].tolist())
+    assert got == list(range(9))
 
 
 def test_iterable_dataset_with_workers():

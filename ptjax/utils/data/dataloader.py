@@ -147,9 +147,11 @@ class DataLoader(Generic[_T_co]):
         batch_sampler: yields lists of indices (exclusive with ``batch_size``, ``shuffle``,
             ``sampler`` and ``drop_last``).
         num_workers: worker processes that load batches (0: the main process loads them).
-            Workers are started with 'spawn': the dataset, ``collate_fn`` and
-            ``worker_init_fn`` must be picklable (defined at module top level) and a script
-            needs an ``if __name__ == "__main__":`` guard. JAX in a worker is limited to the CPU.
+            Workers are fresh processes ('forkserver', else 'spawn'), never forks of this
+            one: the dataset, ``collate_fn`` and ``worker_init_fn`` must be picklable (defined
+            at module top level) and a script needs an ``if __name__ == "__main__":`` guard.
+            JAX in a worker is limited to the CPU. ``persistent_workers=True`` saves starting
+            them every epoch.
         collate_fn: merges a list of samples into a batch (``default_collate``).
         pin_memory: accepted for compatibility; batches already land on the default device.
         drop_last: drop the last incomplete batch.

@@ -61,6 +61,13 @@ def _is_index(i) -> bool:
     return isinstance(i, int | np.integer) and not isinstance(i, bool)
 
 
+def _check_bounds(idx: np.ndarray, n: int) -> None:
+    bad = (idx < -n) | (idx >= n)
+    if bad.any():
+        i = int(idx[bad].flat[0])
+        raise IndexError(f"index {i} is out of bounds for dimension 0 with size {n}")
+
+
 class TensorDataset(Dataset[tuple[Tensor, ...]]):
     """Samples are the rows of ``tensors`` along the first dimension: ``dataset[i]`` is
     ``tuple(t[i] for t in tensors)``.
@@ -109,14 +116,18 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 
     def __getitem__(self, index):
         if _is_index(index) and not self._needs_autograd():
-            return tuple(Tensor._make(jnp.asarray(a[index])) for a in self._host_arrays())
+            arrays = self._host_arrays()
+            _check_bounds(np.asarray(index), len(arrays[0]))
+            return tuple(Tensor._make(jnp.asarray(a[index])) for a in arrays)
         return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices: list):
         if type(self).__getitem__ is not TensorDataset.__getitem__ or self._needs_autograd():
             return [self[i] for i in indices]  # a subclass's own __getitem__ decides
+        arrays = self._host_arrays()
         idx = np.asarray(indices, dtype=np.int64)
-        return StackedSamples([a[idx] for a in self._host_arrays()])
+        _check_bounds(idx, len(arrays[0]))
+        return StackedSamples([a[idx] for a in arrays])
 
     def _needs_autograd(self) -> bool:
         return self._tensors is not None and any(t.requires_grad for t in self._tensors)
@@ -201,6 +212,35 @@ class ConcatDataset(Dataset[_T_co]):
             idx = len(self) + idx
         k = bisect.bisect_right(self.cumulative_sizes, idx)
         return self.datasets[k][idx - (self.cumulative_sizes[k - 1] if k else 0)]
+
+    def __getitems__(self, indices: list):
+        if type(self).__getitem__ is not ConcatDataset.__getitem__:
+            return [self[i] for i in indices]  # a subclass's own __getitem__ decides
+        idx = np.asarray(indices, dtype=np.int64)
+        n = len(self)
+        if ((idx < -n) | (idx >= n)).any():
+            return [self[i] for i in indices]  # raises what __getitem__ raises
+        idx = np.where(idx < 0, idx + n, idx)
+        which = np.searchsorted(self.cumulative_sizes, idx, side="right")
+        starts = np.asarray([0, *self.cumulative_sizes[:-1]])
+        parts, positions = [], []
+        for k in np.unique(which).tolist():
+            at = np.flatnonzero(which == k)
+            local = (idx[at] - starts[k]).tolist()
+            d = self.datasets[k]
+            getitems = getattr(d, "__getitems__", None)
+            parts.append(getitems(local) if callable(getitems) else [d[i] for i in local])
+            positions.append(at)
+        order = np.argsort(np.concatenate(positions), kind="stable")
+        if (
+            all(type(p) is StackedSamples for p in parts)
+            and len({len(p.arrays) for p in parts}) == 1
+        ):
+            # batches of TensorDatasets stay stacked arrays: one gather per field
+            fields = zip(*(p.arrays for p in parts))
+            return StackedSamples([np.concatenate(f)[order] for f in fields])
+        samples = [s for p in parts for s in p]
+        return [samples[i] for i in order.tolist()]
 
     @property
     def cummulative_sizes(self) -> list[int]:

@@ -321,7 +321,7 @@ def _convert(data):
     data_type = type(data)
     if isinstance(data, Tensor):
         return data
-    if data_type.__module__ == "numpy" and data_type.__name__ not in ("str_", "string_", "bytes_"):
+    if data_type.__module__ == "numpy" and data_type.__name__ not in ("str_", "string_"):
         if isinstance(data, np.ndarray) and np_str_obj_array_pattern.search(data.dtype.str):
             return data
         return HostTensor(_checked_array(data))
