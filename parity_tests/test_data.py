@@ -683,6 +683,17 @@ def test_workers_out_of_order():
     assert got == list(range(9))
 
 
+def test_workers_are_never_forked_from_a_running_jax():
+    ptjax.ones(1)  # the JAX runtime runs in this process
+    loader = ptjax.utils.data.DataLoader(
+        wd.Tagged(4), batch_size=2, num_workers=1, multiprocessing_context="fork"
+    )
+    with pytest.warns(UserWarning, match="cannot be forked from a process whose JAX runtime"):
+        it = iter(loader)
+    assert it._workers[0]._popen.method == "spawn"
+    assert [b["i"].tolist() for b in it] == [[0, 1], [2, 3]]
+
+
 def test_iterable_dataset_with_workers():
     # sharded inside __iter__ with get_worker_info: worker batches interleave
     got = [

@@ -81,25 +81,33 @@ def _jax_runtime_started() -> bool:
 # Imported by the fork server before it forks any worker: third-party modules that never start
 # the JAX runtime on import (ptjax's own modules, or a script's, could).
 _FORKSERVER_PRELOAD = ["numpy", "jax", "jax.numpy", "optax"]
+_forkserver_is_ours = [False]
+
+
+def _claim_forkserver() -> bool:
+    """Configure the fork server before it starts, and say whether it is ours: its preload is
+    jax and numpy but not '__main__' (a script may make tensors at import, starting JAX in
+    the server that every worker is forked from)."""
+    try:
+        from multiprocessing import forkserver
+
+        server = forkserver._forkserver
+        if server._forkserver_pid is None:
+            keep = [m for m in server._preload_modules if m != "__main__"]
+            server._preload_modules = keep + [m for m in _FORKSERVER_PRELOAD if m not in keep]
+            _forkserver_is_ours[0] = True
+    except Exception:  # a multiprocessing without these internals
+        return False
+    return _forkserver_is_ours[0]
 
 
 def _default_context():
     """'forkserver' with jax and numpy preloaded, so a worker starts in a fraction of a second
     (the server is a fresh interpreter that never runs JAX, forked for each worker); 'spawn'
-    where there is no fork server."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        try:
-            from multiprocessing import forkserver
-
-            server = forkserver._forkserver
-            if server._forkserver_pid is None:
-                # '__main__' is left out: a script may make tensors at import, starting JAX
-                # in the server that every worker is forked from
-                keep = [m for m in server._preload_modules if m != "__main__"]
-                server._preload_modules = keep + [m for m in _FORKSERVER_PRELOAD if m not in keep]
-            return multiprocessing.get_context("forkserver")
-        except Exception:  # a multiprocessing without these internals
-            pass
+    where there is no fork server, or one that someone else started (it may have imported
+    anything)."""
+    if "forkserver" in multiprocessing.get_all_start_methods() and _claim_forkserver():
+        return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
 
 
@@ -108,7 +116,10 @@ def _worker_context(requested):
     runs (a forked child would inherit its threads and locks in an unusable state)."""
     if requested is None:
         return _default_context()
-    if requested.get_start_method() == "fork" and _jax_runtime_started():
+    method = requested.get_start_method()
+    if method == "forkserver":
+        _claim_forkserver()
+    elif method == "fork" and _jax_runtime_started():
         warnings.warn(
             "DataLoader workers cannot be forked from a process whose JAX runtime is running; "
             "starting them with 'spawn' instead.",

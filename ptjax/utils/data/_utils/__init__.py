@@ -8,7 +8,6 @@ processes never need the JAX runtime for that).
 
 from __future__ import annotations
 
-import atexit
 import sys
 import traceback
 
@@ -21,17 +20,6 @@ __all__ = ["MP_STATUS_CHECK_INTERVAL", "ExceptionWrapper", "draw_seed", "host_rn
 MP_STATUS_CHECK_INTERVAL = 1.0
 """Seconds between liveness checks while waiting on another process (the loader for its
 workers, a worker for its parent), so a dead process is noticed rather than waited on forever."""
-
-python_exit_status = False
-"""True once the interpreter is shutting down: worker clean-up then stops touching queues."""
-
-
-def _set_python_exit_flag() -> None:
-    global python_exit_status
-    python_exit_status = True
-
-
-atexit.register(_set_python_exit_flag)
 
 # Separates the streams drawn for different purposes from the same (seed, counter) pair.
 _STREAM = 0x5054_4A41_5844_4154  # "PTJAXDAT"
