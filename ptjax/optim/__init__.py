@@ -1,7 +1,8 @@
 """torch.optim: optimizers whose update runs as one compiled JAX program per param group, with
-torch's exact formulas; ``ptjax.optim.transforms`` has the same math as Optax transformations."""
+torch's exact formulas. ``ptjax.optim.transforms`` has the same math as Optax transformations,
+``ptjax.optim.schedules`` the lr schedules as Optax schedules."""
 
-from ptjax.optim import lr_scheduler, transforms
+from ptjax.optim import lr_scheduler, schedules, transforms
 from ptjax.optim.adadelta import Adadelta
 from ptjax.optim.adagrad import Adagrad
 from ptjax.optim.adam import Adam
@@ -27,5 +28,6 @@ __all__ = [
     "RMSprop",
     "SGD",
     "lr_scheduler",
+    "schedules",
     "transforms",
 ]
