@@ -178,6 +178,7 @@ def test_tensor_samples_stack():
     same_batches(
         lambda lib: [_tensor(lib, np.array(i, np.float64)) for i in range(5)], batch_size=5
     )
+    same_batches(lambda lib: _tensor(lib, xs[0]), batch_size=1)  # a tensor is a dataset too
 
 
 def test_explicit_batch_sampler_indices():
@@ -590,6 +591,13 @@ def test_prefetch_to_device():
         assert len(got) == 3
     with pytest.raises(ValueError):
         ptjax.utils.data.prefetch_to_device(loader, size=0)
+    # any iterable of batches; the caller's containers are left as they were
+    t = ptjax.arange(3)
+    batches = [[t, {"a": t, "s": "x"}, Point(t, 1)]]
+    (moved,) = ptjax.utils.data.prefetch_to_device(batches, "cpu")
+    assert batches[0][0] is t and batches[0][1]["a"] is t
+    assert type(moved) is list and type(moved[2]) is Point and moved[1]["s"] == "x"
+    np.testing.assert_array_equal(moved[1]["a"].numpy(), [0, 1, 2])
 
 
 # -- worker processes -------------------------------------------------------------------------

@@ -99,8 +99,9 @@ def _collect(obj, out: list, tensors: bool) -> None:
 
 
 def _substitute(obj, values, tensors: bool, device):
-    # Containers here were built by the collation (or the loader) for this batch, so lists and
-    # mutable mappings are updated in place; tuples (and namedtuples) are rebuilt.
+    # Placeholders live in containers the collation just built: lists and mutable mappings are
+    # updated in place. Moving a user's batch (tensors=True) fills shallow copies instead.
+    # Tuples (and namedtuples) are rebuilt.
     if type(obj) is HostTensor:
         return Tensor._make(next(values))
     if isinstance(obj, Tensor):
@@ -111,16 +112,18 @@ def _substitute(obj, values, tensors: bool, device):
             return obj if device is None else obj.to(device)
         return Tensor._make(next(values))
     if isinstance(obj, list):
+        out = copy.copy(obj) if tensors else obj
         for i, x in enumerate(obj):
-            obj[i] = _substitute(x, values, tensors, device)
-        return obj
+            out[i] = _substitute(x, values, tensors, device)
+        return out
     if isinstance(obj, tuple):
         items = [_substitute(x, values, tensors, device) for x in obj]
         return type(obj)(*items) if hasattr(obj, "_fields") else type(obj)(items)
     if isinstance(obj, collections.abc.MutableMapping):
+        out = copy.copy(obj) if tensors else obj
         for k in list(obj):
-            obj[k] = _substitute(obj[k], values, tensors, device)
-        return obj
+            out[k] = _substitute(obj[k], values, tensors, device)
+        return out
     if isinstance(obj, collections.abc.Mapping):
         items = {k: _substitute(v, values, tensors, device) for k, v in obj.items()}
         try:
