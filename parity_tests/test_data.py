@@ -181,6 +181,20 @@ def test_tensor_samples_stack():
     same_batches(lambda lib: _tensor(lib, xs[0]), batch_size=1)  # a tensor is a dataset too
 
 
+def _sorting_collate(batch):
+    batch.sort(key=lambda sample: -float(sample[0]))  # a list, as torch hands it over
+    return batch
+
+
+def test_custom_collate_fn_gets_a_list():
+    x = np.array([2.0, 5.0, 1.0, 4.0], np.float32)
+    same_batches(
+        lambda lib: lib.utils.data.TensorDataset(_tensor(lib, x)),
+        batch_size=3,
+        collate_fn=_sorting_collate,
+    )
+
+
 def test_explicit_batch_sampler_indices():
     x = RNG.standard_normal((8, 2)).astype(np.float32)
     batches = [[3, 1, 4], [0], [7, 2, 6, 5]]

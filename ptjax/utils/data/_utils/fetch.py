@@ -3,6 +3,8 @@ workers."""
 
 from __future__ import annotations
 
+from ptjax.utils.data._utils.collate import StackedSamples, collate_host
+
 
 class _BaseDatasetFetcher:
     def __init__(self, dataset, auto_collation: bool, collate_fn, drop_last: bool) -> None:
@@ -49,6 +51,8 @@ class _MapDatasetFetcher(_BaseDatasetFetcher):
         getitems = getattr(self.dataset, "__getitems__", None)
         if getitems:
             data = getitems(possibly_batched_index)
+            if type(data) is StackedSamples and self.collate_fn is not collate_host:
+                data = list(data)  # a user's collate_fn gets the list of samples torch gives
         else:
             data = [self.dataset[i] for i in possibly_batched_index]
         return self.collate_fn(data)
