@@ -137,7 +137,10 @@ def test_tensor_dataset_subclass_getitem_is_used():
     same_batches(Doubled.make, batch_size=2)
 
 
-NUMPY_SAMPLES = [np.arange(6, dtype=t).reshape(2, 3) + i for i, t in enumerate([np.float32] * 5)]
+NUMPY_SAMPLES = [
+    (np.arange(6, dtype=np.float32).reshape(2, 3) + i, np.full(4, i, np.uint8), np.int16(i))
+    for i in range(5)
+]
 MIXED = [
     {
         "a": np.full(3, i, np.int32),
@@ -481,11 +484,14 @@ def test_random_sampler():
 
 
 def test_subset_random_sampler():
-    idx = [10, 4, 7, 30, 2]
-    s = ptjax.utils.data.SubsetRandomSampler(idx, generator=ptjax.Generator().manual_seed(0))
-    order = list(s)
-    assert sorted(order) == sorted(idx) and len(s) == 5
-    assert list(s) != order or list(s) != order  # redrawn per iteration
+    idx = list(range(100, 140))
+    g = ptjax.Generator().manual_seed(0)
+    s = ptjax.utils.data.SubsetRandomSampler(idx, generator=g)
+    order, again = list(s), list(s)
+    assert sorted(order) == sorted(again) == idx and len(s) == len(idx)
+    assert order != again  # a new order per iteration
+    g.manual_seed(0)
+    assert list(s) == order  # reproduced by the seed
 
 
 def test_weighted_random_sampler_frequencies():
