@@ -458,7 +458,7 @@ def test_duplicate_parameter_warns():
 # -- LBFGS ----------------------------------------------------------------------------------------
 
 
-def _lbfgs_problem(lib, dtype, ls, **kw):
+def _lbfgs_problem(lib, dtype, ls, steps=5, **kw):
     rng = np.random.default_rng(0)
     # ill-conditioned least squares, so L-BFGS needs several iterations and its history. In
     # float32 the loss's reductions round differently from torch's and ill-conditioning
@@ -478,7 +478,8 @@ def _lbfgs_problem(lib, dtype, ls, **kw):
         loss.backward()
         return loss
 
-    losses = [float(opt.step(closure).detach()) for _ in range(5)]
+    opt._closure = closure
+    losses = [float(opt.step(closure).detach()) for _ in range(steps)]
     return losses, [w, b], opt
 
 
@@ -567,3 +568,38 @@ def test_optax_transform_with_schedule():
         updates, state = tx.update(jnp.ones(2), state, params)
         lrs.append(float(-updates[0]))
     np.testing.assert_allclose(lrs, [0.1, 0.1, 0.05, 0.05, 0.025])
+
+
+@pytest.mark.parametrize("ls", [None, "strong_wolfe"])
+def test_optax_lbfgs_matches_torch(ls):
+    # float64: the compiled L-BFGS (lax loops) takes the same iterations and evaluations
+    dtype = np.float64
+    kw = {"lr": 0.5 if ls is None else 1, "max_iter": 6, "history_size": 4, "line_search_fn": ls}
+    kw.pop("line_search_fn")
+    _, t_params, t_opt = _lbfgs_problem(torch, dtype, ls, steps=0, **kw)
+    kw["line_search_fn"] = ls
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((30, 6)) * np.logspace(0, 1.5, 6)).astype(dtype)
+    y = (X @ rng.standard_normal(6) + 0.1 * rng.standard_normal(30)).astype(dtype)
+    tx = transforms.lbfgs(**kw)
+    params = {"w": jnp.zeros(6, dtype), "b": jnp.zeros(1, dtype)}
+    state = tx.init(params)
+
+    def loss_of(p):
+        r = jnp.asarray(X) @ p["w"] + p["b"] - jnp.asarray(y)
+        return jnp.mean(r * r)
+
+    @jax.jit
+    def update(params, state):
+        updates, state = tx.update(params, state, params, value_fn=loss_of)
+        return optax.apply_updates(params, updates), state
+
+    w, b = t_params
+    for k in range(4):
+        t_opt.step(t_opt._closure)
+        params, state = update(params, state)
+        assert_close(params["w"], w, msg=f"step {k}")
+        assert_close(params["b"], b, msg=f"step {k}")
+        ts = t_opt.state[w]
+        inner = state.inner_state
+        assert (int(inner.func_evals), int(inner.n_iter)) == (ts["func_evals"], ts["n_iter"])

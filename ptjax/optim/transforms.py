@@ -48,6 +48,8 @@ __all__ = [
     "adamax",
     "nadam",
     "radam",
+    "lbfgs",
+    "LBFGSState",
 ]
 
 _F64 = jnp.float64
@@ -680,3 +682,6 @@ def radam(
         decoupled=decoupled_weight_decay,
         maximize=maximize,
     )
+
+
+from ptjax.optim._lbfgs_transform import LBFGSState, lbfgs  # noqa: E402
