@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ptjax._dispatch import apply
+from ptjax._dispatch import _backward_name, apply
 from ptjax._errors import unsupported
 from ptjax._ops._registry import alias, tensor_op
 from ptjax._tensor import _LEAF_INPLACE, _VIEW_LEAF_INPLACE, Size, Tensor, _wrap_dim
@@ -84,19 +84,32 @@ __all__ = [
 
 def view_op(input: Tensor, impl, **static) -> Tensor:
     """Run a view function and mark its result as a view of ``input``."""
-    return apply(impl, input, **static)._as_view_of(input, impl, static)
+    out = apply(impl, input, **static)._as_view_of(input, impl, static)
+    if input._multi:
+        # a view of a split/unbind output inherits torch's ban on in-place changes
+        out._multi = "Output 0 of " + _backward_name(impl).replace("Backward0", "")
+    return out
 
 
-def _multi_view(input: Tensor, impl, parts: list, **static) -> tuple:
+def _multi_view(input: Tensor, impl, parts: list, multi: bool = True, **static) -> tuple:
     """Run ``impl`` (one output per part) in one dispatch and mark each output as a view.
 
     ``parts[i]`` is ``(view_impl, static)``, the single-output view function that recomputes
-    output ``i`` from ``input`` (used to refresh it and to write through it).
+    output ``i`` from ``input`` (used to refresh it and to write through it). With ``multi``,
+    in-place changes of the outputs while recording gradients are refused, as torch does for
+    split/chunk/unbind.
     """
     if not parts:
         return ()
     outs = apply(impl, input, **static)
-    return tuple(o._as_view_of(input, f, s) for o, (f, s) in zip(outs, parts))
+    name = _backward_name(impl).replace("Backward0", "")
+    views = []
+    for i, (o, (f, s)) in enumerate(zip(outs, parts)):
+        o._as_view_of(input, f, s)
+        if multi:
+            o._multi = f"Output {i} of {name}"
+        views.append(o)
+    return tuple(views)
 
 
 def _inplace_view(self: Tensor, out: Tensor) -> Tensor:
@@ -332,12 +345,16 @@ def _swapdims_method(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return transpose(self, dim0, dim1)
 
 
+def _t(x):
+    return jnp.swapaxes(x, 0, 1)
+
+
 @tensor_op
 def t(input: Tensor) -> Tensor:
     """Transpose a tensor of at most 2 dimensions (0-D and 1-D are returned as they are)."""
     if input.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
-    return transpose(input, 0, 1) if input.dim() == 2 else view_op(input, _alias)
+    return view_op(input, _t) if input.dim() == 2 else view_op(input, _alias)
 
 
 def _reverse_dims(self: Tensor) -> Tensor:
@@ -837,7 +854,7 @@ _tensor_split.backward_name = "SliceBackward0"
 
 def _split_views(input: Tensor, impl, d: int, bounds: tuple) -> tuple:
     parts = [(_narrow, {"axis": d, "start": s, "length": e - s}) for s, e in bounds]
-    return _multi_view(input, impl, parts, axis=d, bounds=bounds)
+    return _multi_view(input, impl, parts, impl is not _tensor_split, axis=d, bounds=bounds)
 
 
 def _bounds(sizes) -> tuple:
@@ -999,8 +1016,9 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 # -- joining ---------------------------------------------------------------------------------------
 
 
-def _concat(xs, *, axis, dtype):
-    return jnp.concatenate([x.astype(dtype) for x in xs], axis=axis)
+def _concat(xs, *, axis, dtype, skip=()):
+    # the skipped legacy empty tensors still take part, so they get (empty) gradients
+    return jnp.concatenate([x.astype(dtype) for i, x in enumerate(xs) if i not in skip], axis=axis)
 
 
 _concat.backward_name = "CatBackward0"
@@ -1073,8 +1091,8 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {x.shape[k]} for tensor number {i} in the list."
                 )
-    kept = tuple(x for _, x in kept)
-    return _write_out(out, apply(_concat, kept, axis=d, dtype=dt.np))
+    skip = tuple(i for i, x in enumerate(tensors) if x.shape == (0,))
+    return _write_out(out, apply(_concat, tuple(tensors), axis=d, dtype=dt.np, skip=skip))
 
 
 def _stack(xs, *, axis, dtype):
@@ -1282,17 +1300,18 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     if swap:
         tensors = (tensors[1], tensors[0]) + tuple(tensors[2:])
     shape = tuple(x.numel() for x in tensors)
-    outs = []
-    for i, x in enumerate(tensors):
-        col = reshape(x, tuple(-1 if k == i else 1 for k in range(len(tensors))))
-        g = expand(col, shape)
-        outs.append(transpose(g, 0, 1) if swap else g)
+    outs = [
+        expand(reshape(x, tuple(-1 if k == i else 1 for k in range(len(tensors)))), shape)
+        for i, x in enumerate(tensors)
+    ]
+    if swap:
+        outs[0], outs[1] = outs[1], outs[0]
     return tuple(outs)
 
 
 def _unfold(x, *, axis, size, step):
     if x.ndim == 0:
-        x = x.reshape(1)
+        return x.reshape(1)[:size]
     count = (x.shape[axis] - size) // step + 1
     idx = jnp.arange(count)[:, None] * step + jnp.arange(size)[None, :]
     return jnp.moveaxis(jnp.take(x, idx, axis=axis), axis + 1, -1)
@@ -1371,6 +1390,4 @@ def diagonal_scatter(
     input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1
 ) -> Tensor:
     """A copy of ``input`` with its ``diagonal(offset, dim1, dim2)`` replaced by ``src``."""
-    return _scatter_into(
-        input, src, diagonal(input.detach(), offset, dim1, dim2), "diagonal_scatter"
-    )
+    return _scatter_into(input, src, diagonal(input.detach(), offset, dim1, dim2))
