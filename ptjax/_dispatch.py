@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 
 import jax
 import jax.numpy as jnp
@@ -52,7 +53,17 @@ def _backward_name(fn) -> str:
 class _Op:
     """One implementation with fixed static arguments and argument structure."""
 
-    __slots__ = ("impl", "static", "spec", "call", "fwd", "backward_name", "_diffs")
+    __slots__ = (
+        "impl",
+        "static",
+        "spec",
+        "call",
+        "fwd",
+        "backward_name",
+        "_diffs",
+        "saves",
+        "saves_output",
+    )
 
     def __init__(self, impl, static: tuple, spec) -> None:
         self.impl = impl
@@ -70,6 +81,8 @@ class _Op:
         self.fwd = jax.jit(call)
         self.backward_name = _backward_name(impl)
         self._diffs = {}
+        self.saves = _saves_spec(impl)
+        self.saves_output = getattr(impl, "saves_output", False)
 
     def restricted(self, values, diff_in: tuple, pick=None):
         """The op as a function of its differentiable inputs only (outputs ``pick``ed if given)."""
@@ -148,6 +161,49 @@ class _Diff:
         return apply(self._as_op, *args)
 
 
+def _saves_spec(impl):
+    """``impl.saves`` as ``((position, needed_by), ...)``.
+
+    torch keeps some inputs for the backward, and an in-place change to one of them before
+    backward is an error. ``impl.saves = (0,)`` says input 0 is kept whenever the op is
+    recorded; ``impl.saves = {0: (1,), 1: (0,)}`` says input 0 is kept only when input 1
+    requires grad and vice versa (a product's gradient w.r.t. one factor needs the other).
+    ``impl.saves_output = True`` says the result is kept (``sigmoid``, ``exp``, ``tanh``).
+    Positions count the flat positional arguments.
+    """
+    saves = getattr(impl, "saves", None)
+    if not saves:
+        return None
+    if isinstance(saves, dict):
+        return tuple((p, tuple(n)) for p, n in saves.items())
+    return tuple((p, None) for p in saves)
+
+
+def _flat_args(args) -> list:
+    flat = []
+    for a in args:
+        if type(a) is list or type(a) is tuple:
+            flat.extend(a)
+        else:
+            flat.append(a)
+    return flat
+
+
+def _saved_entries(op: _Op, args, diff_in: tuple, wrapped: list, diff_out: tuple, Tensor):
+    saved = []
+    if op.saves is not None:
+        flat = _flat_args(args) if op.spec is not None else args
+        for p, needers in op.saves:
+            t = flat[p] if p < len(flat) else None
+            if isinstance(t, Tensor) and (needers is None or any(n in diff_in for n in needers)):
+                saved.append((t, t._version, -1))
+    if op.saves_output:
+        for p in diff_out:
+            o = wrapped[p]
+            saved.append((weakref.ref(o), o._version, p))
+    return saved or None
+
+
 _ops: dict = {}
 
 
@@ -214,14 +270,14 @@ def apply(impl, *args, **static):
         if type(out) is tuple or type(out) is list:
             return tuple(Tensor._make(o) for o in out)
         return Tensor._make(out)
-    return _record(op, vals, diff, Tensor)
+    return _record(op, vals, diff, Tensor, args)
 
 
 def _is_inexact(dt) -> bool:
     return jnp.issubdtype(dt, jnp.inexact)
 
 
-def _record(op: _Op, vals: list, diff: list, Tensor):
+def _record(op: _Op, vals: list, diff: list, Tensor, args):
     diff_in = tuple(i for i, _ in diff)
     vjp = None
     if any(isinstance(v, _Tracer) for v in vals):
@@ -240,10 +296,6 @@ def _record(op: _Op, vals: list, diff: list, Tensor):
         tuple(t._edge() for _, t in diff),
         tuple((o.shape, o.dtype) for o in outs),
     )
-    saves = getattr(op.impl, "saves", None)
-    if saves:
-        by_pos = dict(diff)
-        node.saved = [(by_pos[p], by_pos[p]._version) for p in saves if p in by_pos]
     wrapped = []
     for p, o in enumerate(outs):
         t = Tensor._make(o)
@@ -252,4 +304,6 @@ def _record(op: _Op, vals: list, diff: list, Tensor):
             t._grad_fn = node
             t._out_nr = p
         wrapped.append(t)
+    if op.saves is not None or op.saves_output:
+        node.saved = _saved_entries(op, args, diff_in, wrapped, diff_out, Tensor)
     return wrapped[0] if single else tuple(wrapped)

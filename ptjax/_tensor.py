@@ -57,6 +57,11 @@ _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place
 _VIEW_LEAF_INPLACE = (
     "a view of a leaf Variable that requires grad is being used in an in-place operation."
 )
+_MULTI_VIEW_INPLACE = (
+    " is a view and is being modified inplace. This view is the output of a function that returns "
+    "multiple views. Such functions do not allow the output views to be modified inplace. You "
+    "should replace the inplace operation by an out-of-place one."
+)
 
 
 class Tensor:
@@ -71,7 +76,12 @@ class Tensor:
     _vfn = ()  # view chain: ((impl, static_items), ...) from the root's value to this value
     _vver = 0  # root version this view's value was computed at
     _alias = False  # a detached alias of the root (.data / .detach()): writes bypass autograd
+    _multi = None  # "Output i of Op" on views from multi-output view ops (split, unbind)
     _ver = 0  # version counter (bumped by in-place ops); views share their root's
+    _dw = 0  # writes through .data: they bump _ver (views refresh) but not autograd's version
+    _data = False  # an alias made by .data (torch gives it its own version counter)
+    _leaf_hooks = None  # [(0, hook)] gradient hooks of a leaf, run by its AccumulateGrad
+    _post_acc_hooks = None  # hooks run after the gradient is accumulated into this leaf
     _rg = False
     _grad_fn = None
     _out_nr = 0
@@ -132,21 +142,27 @@ class Tensor:
         self._vver = root._ver
         if parent._alias:
             self._alias = True
+            if parent._data:
+                self._data = True
         return self
 
-    def _alias_of(self) -> Tensor:
-        """A detached tensor sharing this one's data (``.data``, ``.detach()``)."""
+    def _alias_of(self, data: bool = False) -> Tensor:
+        """A detached tensor sharing this one's data (``.data`` with ``data``, ``.detach()``)."""
         t = Tensor._make(self._value)
         root = self._base if self._base is not None else self
         t._base = root
         t._vfn = self._vfn
         t._vver = root._ver
         t._alias = True
+        if data:
+            t._data = True
         return t
 
     @property
     def _version(self) -> int:
-        return (self._base if self._base is not None else self)._ver
+        """autograd's version counter: in-place changes since creation (not via ``.data``)."""
+        root = self._base if self._base is not None else self
+        return root._ver - root._dw
 
     def _assign(self, new: Tensor) -> Tensor:
         """Complete an in-place op: ``new`` (computed out of place) becomes this tensor's value."""
@@ -164,9 +180,13 @@ class Tensor:
             new = new.to(self.dtype)
         recording = _grad_state.enabled
         base = self._base
+        root = base if base is not None else self
+        root_fn = root._grad_fn  # before the write: it may have saved root as its output
         if recording:
             if self._rg and self._grad_fn is None and base is None:
                 raise RuntimeError(_LEAF_INPLACE)
+            if self._multi and base is not None and not self._alias and (base._rg or new._rg):
+                raise RuntimeError(self._multi + _MULTI_VIEW_INPLACE)
             if base is not None and not self._alias and base._rg and base._grad_fn is None:
                 raise RuntimeError(_VIEW_LEAF_INPLACE)
         if base is None:
@@ -174,6 +194,10 @@ class Tensor:
             if new._grad_fn is not None or (recording and self._grad_fn is not None):
                 self._grad_fn, self._out_nr, self._rg = new._grad_fn, new._out_nr, new._rg
             self._ver += 1
+            if getattr(root_fn, "saved", None):
+                _graph.note_inplace(root_fn, self)
+            if getattr(new._grad_fn, "saved", None):
+                _graph.resave_after_inplace(new._grad_fn, new, self)
             return self
         if self._alias or not (recording and (base._rg or new._rg)):
             base._val = _write_view_value(base._value, new._val, self._vfn)
@@ -184,10 +208,16 @@ class Tensor:
             base._val, base._grad_fn, base._out_nr = merged._val, merged._grad_fn, merged._out_nr
             base._rg = merged._rg
         base._ver += 1
+        if self._data:
+            base._dw += 1
         self._val = new._val
         if not self._alias:
             self._grad_fn, self._out_nr, self._rg = new._grad_fn, new._out_nr, new._rg
         self._vver = base._ver
+        if getattr(root_fn, "saved", None):
+            _graph.note_inplace(root_fn, base)
+        if getattr(new._grad_fn, "saved", None):
+            _graph.resave_after_inplace(new._grad_fn, new, self)
         return self
 
     # -- autograd ------------------------------------------------------------------------------
@@ -206,9 +236,7 @@ class Tensor:
                 "var_no_grad = var.detach()."
             )
         if value and not (self.dtype.is_floating_point or self.dtype.is_complex):
-            raise RuntimeError(
-                "only Tensors of floating point and complex dtype can require gradients"
-            )
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = builtins.bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -266,6 +294,13 @@ class Tensor:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            # a leaf keeps its hooks itself: its AccumulateGrad node is only weakly held
+            if self._leaf_hooks is None:
+                self._leaf_hooks = []
+            entry = (0, hook)
+            self._leaf_hooks.append(entry)
+            return _graph._RemovableHandle(self._leaf_hooks, entry)
         node, nr = self._edge()
         return node._add_pre_hook(nr, hook)
 
@@ -275,12 +310,10 @@ class Tensor:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors"
             )
-        node = _graph.accumulator_for(self)
-        if node.post_hooks is None:
-            node.post_hooks = []
-        node.post_hooks.append(hook)
-        self._keep_acc = node  # the hook lives as long as the tensor
-        return _graph._RemovableHandle(node.post_hooks, hook)
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return _graph._RemovableHandle(self._post_acc_hooks, hook)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
@@ -316,13 +349,14 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         """The tensor's data without autograd history; in-place changes reach this tensor."""
-        return self._alias_of()
+        return self._alias_of(data=True)
 
     @data.setter
     def data(self, value: Tensor) -> None:
         self._val = value._value if isinstance(value, Tensor) else jnp.asarray(value)
         if self._base is None:
-            self._ver += 1
+            self._ver += 1  # views of this tensor recompute; autograd's version is unchanged
+            self._dw += 1
 
     # -- properties -----------------------------------------------------------------------------
 
@@ -646,7 +680,7 @@ class Tensor:
         new = object.__new__(type(self))
         memo[id(self)] = new
         for k, v in self.__dict__.items():
-            if k in ("_base", "_vfn", "_vver", "_alias", "_grad_acc", "_hooks_retain", "_keep_acc"):
+            if k in _NOT_DEEPCOPIED:
                 continue
             new.__dict__[k] = _copy.deepcopy(v, memo)
         new._val = self._value  # JAX arrays are immutable: sharing is a copy
@@ -665,6 +699,12 @@ class Tensor:
 
     def __dlpack_device__(self):
         return self._value.__dlpack_device__()
+
+
+_NOT_DEEPCOPIED = frozenset(
+    ("_base", "_vfn", "_vver", "_alias", "_data", "_dw", "_grad_acc", "_hooks_retain")
+    + ("_leaf_hooks", "_post_acc_hooks", "_multi")
+)
 
 
 def _rebuild_tensor(array, requires_grad, cls=Tensor):
@@ -798,7 +838,7 @@ def _write_view(root, new, *, chain):
     return _write_view_value(root, new, chain)
 
 
-_write_view.backward_name = "CopySlices"
+_write_view.backward_name = "torch::autograd::CopySlices"
 
 
 def promotion_signature(args) -> tuple:

@@ -120,7 +120,7 @@ def grad(
         outputs, roots, retain_graph, create_graph, inputs=inputs, accumulate=False
     )
     out = []
-    for t, g in zip(inputs, results):
+    for i, (t, g) in enumerate(zip(inputs, results)):
         if g is None:
             if materialize_grads:
                 from ptjax._ops.creation import zeros_like
@@ -128,7 +128,8 @@ def grad(
                 g = zeros_like(t)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
+                    "graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
         out.append(g)

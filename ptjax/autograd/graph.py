@@ -13,6 +13,7 @@ been summed.
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 
 import jax
@@ -48,7 +49,7 @@ class Node:
         return self._name
 
     def __repr__(self) -> str:
-        return f"<{self._name} object at {hex(id(self))}>"
+        return f"<{self._name.rsplit('::', 1)[-1]} object at {hex(id(self))}>"
 
     @property
     def next_functions(self) -> tuple:
@@ -99,16 +100,19 @@ class _RemovableHandle:
 
 
 class AccumulateGrad(Node):
-    """The end of the graph for a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+    """The end of the graph for a leaf tensor: adds the incoming gradient into ``leaf.grad``.
 
-    __slots__ = ("variable", "post_hooks")
+    The leaf's own hooks live on the tensor (``_leaf_hooks``, ``_post_acc_hooks``): this node
+    is only weakly held by the leaf and is rebuilt when needed.
+    """
+
+    __slots__ = ("variable",)
     _name = "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable) -> None:
         super().__init__((), ((tuple(variable.shape), variable.dtype.np),))
         self.seq = -1  # leaves are reached last
         self.variable = variable
-        self.post_hooks = None
 
     def accumulate(self, grad, create_graph: bool) -> None:
         from ptjax._tensor import Tensor
@@ -127,30 +131,72 @@ class AccumulateGrad(Node):
             g = grad._value if isinstance(grad, Tensor) else grad
             old._val = old._value + g
             old._ver += 1
-        for hook in self.post_hooks or ():
-            hook(var)
+        if var._post_acc_hooks:
+            for hook in list(var._post_acc_hooks):
+                hook(var)
 
 
 class OpNode(Node):
-    """The backward of one op dispatched through ``ptjax._dispatch.apply``."""
+    """The backward of one op dispatched through ``ptjax._dispatch.apply``.
 
-    __slots__ = ("op", "values", "vjp", "saved", "_out_ref")
+    ``next_edges`` has one edge per differentiable input; ``next_functions`` shows torch's
+    view, which also lists (as ``(None, 0)``) the floating inputs that did not require grad.
+    """
+
+    __slots__ = ("op", "values", "vjp", "saved", "_layout")
 
     def __init__(self, op, values, vjp, next_edges, out_meta) -> None:
         super().__init__(next_edges, out_meta)
-        self.op = op  # the _Op: implementation, static arguments, differentiable positions
+        self.op = op  # the _Diff: implementation, static arguments, differentiable positions
         self.values = values  # the JAX values of every input, as the op received them
         self.vjp = vjp  # JAX's own VJP closure when the op ran on tracers
-        self.saved = None  # (tensor, version) pairs whose in-place change invalidates backward
-        self._out_ref = None
+        # [(tensor, version, -1) for saved inputs, (weakref, version, nr) for saved outputs]
+        self.saved = None
+        self._layout = None  # per torch input: index into next_edges, or -1 (see _edge_layout)
 
     @property
     def _name(self) -> str:
         return self.op.backward_name
 
     def release(self) -> None:
+        if self._layout is None and self.values is not None:
+            self._layout = self._edge_layout()
         self.values = None
         self.vjp = None
+        self.saved = None
+
+    def _edge_layout(self) -> tuple:
+        """torch's inputs of this node: for each, its index in ``next_edges`` or -1 (no grad).
+
+        torch has an input per floating tensor argument, and per Python number where its op
+        wraps numbers into tensors (``x * 2``): ``impl.wrapped_scalars`` lists those positions.
+        """
+        if self._layout is not None:
+            return self._layout
+        values = self.values
+        diff_in = self.op.diff_in
+        if values is None or len(values) == len(diff_in):
+            return tuple(range(len(self.next_edges)))
+        wrapped = getattr(self.op.op.impl, "wrapped_scalars", ())
+        layout, k = [], 0
+        for i, v in enumerate(values):
+            if k < len(diff_in) and diff_in[k] == i:
+                layout.append(k)
+                k += 1
+            elif hasattr(v, "dtype") and hasattr(v, "shape"):
+                if jnp.issubdtype(v.dtype, jnp.inexact):
+                    layout.append(-1)
+            elif i in wrapped and type(v) in (int, float, complex, bool):
+                layout.append(-1)
+        return tuple(layout)
+
+    @property
+    def next_functions(self) -> tuple:
+        edges = self.next_edges
+        return tuple(
+            (edges[k][0], edges[k][1]) if k >= 0 and edges[k] is not None else (None, 0)
+            for k in self._edge_layout()
+        )
 
     def _cotangents(self, grads):
         op = self.op
@@ -186,17 +232,69 @@ def _zeros(shape, dt):
 
 
 def _check_versions(node: OpNode) -> None:
-    for tensor, version in node.saved:
-        if tensor is not None and tensor._version != version:
-            shape = list(tensor.shape)
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [torch.{_type_name(tensor)} {shape}], which is output 0 of "
-                f"{node._name}, is at version {tensor._version}; expected version {version} "
-                "instead. Hint: the backtrace further above shows the operation that failed to "
-                "compute its gradient. The variable in question was changed in there or anywhere "
-                "later. Good luck!"
+    for ref, version, out_nr in node.saved:
+        tensor = ref() if type(ref) is weakref.ref else ref
+        if tensor is None or tensor._version == version:
+            continue
+        # torch names the op that made the tensor: this node for a saved output, else the
+        # tensor's current grad_fn ("output 0 of Add"); leaves have none
+        if out_nr >= 0:
+            origin = f", which is output {out_nr} of {_forward_name(node._name)},"
+        else:
+            fn = tensor.grad_fn
+            origin = (
+                f", which is output {tensor._out_nr} of {_forward_name(fn.name())},"
+                if fn is not None
+                else ""
             )
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [torch.{_type_name(tensor)} {list(tensor.shape)}]{origin} is at "
+            f"version {tensor._version}; expected version {version} instead. Hint: enable "
+            "anomaly detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        )
+
+
+class _Modified:
+    """What the version check reports about a saved output changed in place: the tensor
+    itself may be gone by backward time (torch's saved variable keeps its version counter)."""
+
+    __slots__ = ("shape", "dtype", "_version")
+
+    def __init__(self, tensor) -> None:
+        self.shape, self.dtype, self._version = tensor.shape, tensor.dtype, tensor._version
+
+
+def note_inplace(fn, root) -> None:
+    """``root`` (whose grad_fn was ``fn``) was just changed in place: if ``fn`` saved it as an
+    output, remember that, so backward raises torch's error even if ``root`` is gone."""
+    saved = fn.saved
+    for k, (ref, v, nr) in enumerate(saved):
+        if nr >= 0 and type(ref) is weakref.ref and ref() is root:
+            saved[k] = (_Modified(root), v, nr)
+
+
+def resave_after_inplace(node, result, target) -> None:
+    """An in-place op computed ``result`` out of place from ``target``, then wrote it into
+    ``target``: the node saw ``target``'s value before the write (JAX values are immutable),
+    so the write must not count as a later change, and a saved result now lives in ``target``."""
+    root = target._base if target._base is not None else target
+    version = target._version
+    entries = []
+    for ref, v, nr in node.saved:
+        if nr >= 0:
+            if type(ref) is weakref.ref and ref() is result:
+                ref, v = weakref.ref(target), version
+        elif (ref._base if ref._base is not None else ref) is root:
+            v = version
+        entries.append((ref, v, nr))
+    node.saved = entries
+
+
+def _forward_name(backward_name: str) -> str:
+    """``SigmoidBackward0`` -> ``Sigmoid``, as torch's version-check message names ops."""
+    return re.sub(r"Backward\d*$", "", backward_name)
 
 
 def _type_name(t) -> str:
@@ -285,8 +383,11 @@ def run_backward(
                 continue
             if needed is not None and id(node) not in needed:
                 continue
-            if node.pre_hooks:
-                for nr, hook in list(node.pre_hooks):
+            pre_hooks = node.pre_hooks
+            if type(node) is AccumulateGrad and node.variable._leaf_hooks:
+                pre_hooks = node.variable._leaf_hooks + (pre_hooks or [])
+            if pre_hooks:
+                for nr, hook in list(pre_hooks):
                     if nr is None:
                         new = hook(tuple(as_tensor(g) if g is not None else None for g in grads))
                         if new is not None:
@@ -307,12 +408,19 @@ def run_backward(
                 continue
             input_grads = node.apply(grads, create_graph)
             if node.hooks:
+                # hooks see torch's inputs (with None for the non-differentiable ones)
+                layout = node._edge_layout() if isinstance(node, OpNode) else None
                 for hook in node.hooks:
                     gi = tuple(as_tensor(g) if g is not None else None for g in input_grads)
+                    if layout is not None:
+                        gi = tuple(gi[k] if k >= 0 else None for k in layout)
                     go = tuple(as_tensor(g) if g is not None else None for g in grads)
                     new = hook(gi, go)
                     if new is not None:
-                        input_grads = tuple(as_value(g) if g is not None else None for g in new)
+                        new = tuple(as_value(g) if g is not None else None for g in new)
+                        if layout is not None:
+                            new = tuple(new[j] for j, k in enumerate(layout) if k >= 0)
+                        input_grads = new
             if not retain_graph:
                 node.release()
             for edge, g in zip(node.next_edges, input_grads):
