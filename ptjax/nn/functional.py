@@ -6,8 +6,10 @@ import line; torch functional names ptjax does not provide raise a clear error o
 """
 
 from ptjax.nn._functional.activation import *  # noqa: I001
+from ptjax.nn._functional.conv import *
 from ptjax.nn._functional.distance import *
 from ptjax.nn._functional.dropout import *
 from ptjax.nn._functional.linear import *
 from ptjax.nn._functional.loss import *
+from ptjax.nn._functional.padding import *
 from ptjax.nn._functional.sparse import *

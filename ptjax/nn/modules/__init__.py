@@ -3,6 +3,7 @@ here with one star-import line."""
 
 from ptjax.nn.modules.module import *  # noqa: I001  (Module first: the others build on it)
 from ptjax.nn.modules.container import *
+from ptjax.nn.modules.conv import *
 from ptjax.nn.modules.activation import *
 from ptjax.nn.modules.distance import *
 from ptjax.nn.modules.dropout import *
