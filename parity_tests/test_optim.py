@@ -603,3 +603,36 @@ def test_optax_lbfgs_matches_torch(ls):
         ts = t_opt.state[w]
         inner = state.inner_state
         assert (int(inner.func_evals), int(inner.n_iter)) == (ts["func_evals"], ts["n_iter"])
+
+
+@pytest.mark.parametrize("name", ["Adam", "NAdam"])
+def test_load_state_dict_saved_without_newer_keys(name):
+    # older torch versions saved `step` (and NAdam's `mu_product`) as numbers and lacked some
+    # group options: both libraries fill them in the same way
+    tp, pp = _libs_params(SHAPES, np.float32)
+    t_opt, p_opt = getattr(torch.optim, name)(tp, lr=0.01), getattr(ptjax.optim, name)(pp, lr=0.01)
+    rng = np.random.default_rng(0)
+    _set_grads(tp, pp, rng, np.float32)
+    t_opt.step()
+    p_opt.step()
+    old = _torch_sd_from(p_opt.state_dict())
+    for st in old["state"].values():
+        for key in ("step", "mu_product"):
+            if key in st:
+                st[key] = float(st[key])
+    for g in old["param_groups"]:
+        del g["maximize"], g["decoupled_weight_decay"]
+    t_new = getattr(torch.optim, name)([t.detach().clone().requires_grad_() for t in tp])
+    p_new = getattr(ptjax.optim, name)(
+        [ptjax.tensor(np.array(p._value), requires_grad=True) for p in pp]
+    )
+    t_new.load_state_dict(copy.deepcopy(old))
+    p_new.load_state_dict(copy.deepcopy(old))
+    _compare_state(t_new.state_dict(), p_new.state_dict())
+    for k in range(3):
+        _set_grads(
+            t_new.param_groups[0]["params"], p_new.param_groups[0]["params"], rng, np.float32
+        )
+        t_new.step()
+        p_new.step()
+        _compare_params(t_new.param_groups[0]["params"], p_new.param_groups[0]["params"], f"{k}")

@@ -23,6 +23,12 @@ class Adadelta(Optimizer):
     """
 
     _rule = transforms.ADADELTA
+    _setstate_defaults = {
+        "foreach": None,
+        "maximize": False,
+        "differentiable": False,
+        "capturable": False,
+    }
 
     def __init__(
         self,

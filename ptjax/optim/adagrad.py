@@ -27,6 +27,12 @@ class Adagrad(Optimizer):
     """
 
     _rule = transforms.ADAGRAD
+    _setstate_defaults = {
+        "foreach": None,
+        "maximize": False,
+        "differentiable": False,
+        "fused": None,
+    }
 
     def __init__(
         self,

@@ -43,6 +43,15 @@ class Adam(Optimizer):
     """
 
     _rule = transforms.ADAM
+    _setstate_defaults = {
+        "amsgrad": False,
+        "maximize": False,
+        "foreach": None,
+        "capturable": False,
+        "differentiable": False,
+        "decoupled_weight_decay": False,
+        "fused": None,
+    }
 
     def __init__(
         self,

@@ -24,6 +24,12 @@ class Adamax(Optimizer):
     """
 
     _rule = transforms.ADAMAX
+    _setstate_defaults = {
+        "foreach": None,
+        "maximize": False,
+        "differentiable": False,
+        "capturable": False,
+    }
 
     def __init__(
         self,

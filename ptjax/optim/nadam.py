@@ -27,6 +27,13 @@ class NAdam(Optimizer):
     """
 
     _rule = transforms.NADAM
+    _setstate_defaults = {
+        "maximize": False,
+        "foreach": None,
+        "capturable": False,
+        "differentiable": False,
+        "decoupled_weight_decay": False,
+    }
 
     def __init__(
         self,

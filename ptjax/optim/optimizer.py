@@ -171,6 +171,8 @@ class Optimizer:
 
     #: the update math of optimizers built on a transforms.Rule (None: ``step`` is custom)
     _rule: transforms.Rule | None = None
+    #: group options that torch fills in when loading a state_dict saved without them
+    _setstate_defaults: dict = {}
 
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -216,6 +218,15 @@ class Optimizer:
             self.__dict__.setdefault(name, OrderedDict())
         self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, value in self._setstate_defaults.items():
+                group.setdefault(key, value)
+            for p in group["params"]:
+                st = self.state.get(p)
+                for key in ("step", "mu_product"):
+                    if st and key in st and not isinstance(st[key], Tensor):
+                        # older state_dicts hold these scalars as numbers
+                        st[key] = Tensor._make(jnp.asarray(float(st[key]), _scalar_dtype()))
 
     def __repr__(self) -> str:
         out = self.__class__.__name__ + " ("

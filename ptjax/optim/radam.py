@@ -26,6 +26,13 @@ class RAdam(Optimizer):
     """
 
     _rule = transforms.RADAM
+    _setstate_defaults = {
+        "foreach": None,
+        "maximize": False,
+        "differentiable": False,
+        "decoupled_weight_decay": False,
+        "capturable": False,
+    }
 
     def __init__(
         self,

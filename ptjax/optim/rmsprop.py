@@ -26,6 +26,14 @@ class RMSprop(Optimizer):
     """
 
     _rule = transforms.RMSPROP
+    _setstate_defaults = {
+        "momentum": 0,
+        "centered": False,
+        "foreach": None,
+        "maximize": False,
+        "differentiable": False,
+        "capturable": False,
+    }
 
     def __init__(
         self,

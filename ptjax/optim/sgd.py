@@ -27,6 +27,13 @@ class SGD(Optimizer):
     """
 
     _rule = transforms.SGD
+    _setstate_defaults = {
+        "nesterov": False,
+        "maximize": False,
+        "foreach": None,
+        "differentiable": False,
+        "fused": False,
+    }
 
     def __init__(
         self,

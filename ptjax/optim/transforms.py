@@ -27,6 +27,7 @@ of 1e-2, RAdam's rectification threshold of 5.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -204,7 +205,8 @@ def _adagrad_init(p, scalar_dtype, *, initial_accumulator_value=0.0, **flags):
     return {"step": jnp.zeros((), scalar_dtype), "sum": jnp.full_like(p, fill)}
 
 
-def _adagrad_update(p, g, s, h, *, maximize, use_wd):
+def _adagrad_update(p, g, s, h, *, maximize, use_wd, initial_accumulator_value=None):
+    # initial_accumulator_value only shapes the initial state (see _adagrad_init)
     step, t = _next_step(s)
     if maximize:
         g = -g
@@ -438,19 +440,31 @@ def _rule_transform(rule: Rule, hyper: dict, flags: dict) -> optax.GradientTrans
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-def _injected(factory, static=(), **kwargs) -> optax.GradientTransformationExtraArgs:
-    return optax.inject_hyperparams(factory, static_args=static, hyperparam_dtype=_F64)(**kwargs)
+def _torch_transform(rule: Rule, args: dict, **flags) -> optax.GradientTransformationExtraArgs:
+    """``rule`` as an Optax transformation whose hyperparameters (``rule.hyper``, taken from
+    ``args``) live in an ``optax.inject_hyperparams`` state, in float64 like torch's Python
+    floats; ``flags`` are static. Weight decay stays in the program (with 0 it adds exactly 0)."""
+    hyper = {k: args[k] for k in rule.hyper}
+    flags.setdefault("use_wd", True)
+
+    def factory(**kw):
+        h = {k: kw[k] for k in hyper}
+        return _rule_transform(rule, h, {k: kw[k] for k in flags})
+
+    # inject_hyperparams binds arguments by signature: name every one
+    kind = inspect.Parameter.KEYWORD_ONLY
+    factory.__signature__ = inspect.Signature(
+        [inspect.Parameter(k, kind) for k in (*hyper, *flags)]
+    )
+    static = tuple(k for k, v in flags.items() if not isinstance(v, bool))
+    return optax.inject_hyperparams(factory, static_args=static, hyperparam_dtype=_F64)(
+        **hyper, **flags
+    )
 
 
-def _wd_on(x) -> bool:
-    # a scheduled/traced weight decay may become non-zero: keep the term in the program
+def _nonzero(x) -> bool:
+    # a scheduled momentum may become non-zero: keep the buffer in the program
     return not isinstance(x, int | float) or x != 0
-
-
-def _sgd_factory(lr, momentum, dampening, weight_decay, *, nesterov, maximize, use_momentum):
-    h = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
-    flags = dict(maximize=maximize, use_wd=True, use_momentum=use_momentum, nesterov=nesterov)
-    return _rule_transform(SGD, h, flags)
 
 
 def sgd(
@@ -466,22 +480,9 @@ def sgd(
 
     A momentum buffer exists when ``momentum`` is not the number 0, as in torch.
     """
-    return _injected(
-        _sgd_factory,
-        lr=lr,
-        momentum=momentum,
-        dampening=dampening,
-        weight_decay=weight_decay,
-        nesterov=nesterov,
-        maximize=maximize,
-        use_momentum=_wd_on(momentum),
+    return _torch_transform(
+        SGD, locals(), nesterov=nesterov, maximize=maximize, use_momentum=_nonzero(momentum)
     )
-
-
-def _adam_factory(lr, beta1, beta2, eps, weight_decay, *, amsgrad, maximize, decoupled):
-    h = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay)
-    flags = dict(maximize=maximize, use_wd=True, decoupled=decoupled, amsgrad=amsgrad)
-    return _rule_transform(ADAM, h, flags)
 
 
 def adam(
@@ -496,16 +497,8 @@ def adam(
     decoupled_weight_decay: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     """torch.optim.Adam as an Optax transformation (``betas`` split into ``beta1``/``beta2``)."""
-    return _injected(
-        _adam_factory,
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        weight_decay=weight_decay,
-        amsgrad=amsgrad,
-        maximize=maximize,
-        decoupled=decoupled_weight_decay,
+    return _torch_transform(
+        ADAM, locals(), amsgrad=amsgrad, maximize=maximize, decoupled=decoupled_weight_decay
     )
 
 
@@ -520,15 +513,7 @@ def adamw(
     maximize: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     """torch.optim.AdamW (decoupled weight decay, default 1e-2) as an Optax transformation."""
-    return adam(
-        lr, beta1, beta2, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
-    )
-
-
-def _rmsprop_factory(lr, alpha, eps, weight_decay, momentum, *, centered, maximize, use_momentum):
-    h = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
-    flags = dict(maximize=maximize, use_wd=True, use_momentum=use_momentum, centered=centered)
-    return _rule_transform(RMSPROP, h, flags)
+    return _torch_transform(ADAM, locals(), amsgrad=amsgrad, maximize=maximize, decoupled=True)
 
 
 def rmsprop(
@@ -542,25 +527,9 @@ def rmsprop(
     maximize: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     """torch.optim.RMSprop as an Optax transformation."""
-    return _injected(
-        _rmsprop_factory,
-        lr=lr,
-        alpha=alpha,
-        eps=eps,
-        weight_decay=weight_decay,
-        momentum=momentum,
-        centered=centered,
-        maximize=maximize,
-        use_momentum=_wd_on(momentum),
+    return _torch_transform(
+        RMSPROP, locals(), centered=centered, maximize=maximize, use_momentum=_nonzero(momentum)
     )
-
-
-def _adagrad_factory(lr, lr_decay, eps, weight_decay, *, initial_accumulator_value, maximize):
-    h = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay)
-    rule = ADAGRAD._replace(
-        init=functools.partial(_adagrad_init, initial_accumulator_value=initial_accumulator_value)
-    )
-    return _rule_transform(rule, h, dict(maximize=maximize, use_wd=True))
 
 
 def adagrad(
@@ -573,62 +542,26 @@ def adagrad(
     maximize: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     """torch.optim.Adagrad as an Optax transformation."""
-    return _injected(
-        _adagrad_factory,
-        lr=lr,
-        lr_decay=lr_decay,
-        eps=eps,
-        weight_decay=weight_decay,
-        initial_accumulator_value=float(initial_accumulator_value),
-        static=("initial_accumulator_value",),
+    return _torch_transform(
+        ADAGRAD,
+        locals(),
         maximize=maximize,
+        initial_accumulator_value=float(initial_accumulator_value),
     )
-
-
-def _adadelta_factory(lr, rho, eps, weight_decay, *, maximize):
-    h = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
-    return _rule_transform(ADADELTA, h, dict(maximize=maximize, use_wd=True))
 
 
 def adadelta(
     lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, *, maximize: bool = False
 ) -> optax.GradientTransformationExtraArgs:
     """torch.optim.Adadelta as an Optax transformation."""
-    return _injected(
-        _adadelta_factory, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize
-    )
-
-
-def _adamax_factory(lr, beta1, beta2, eps, weight_decay, *, maximize):
-    h = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay)
-    return _rule_transform(ADAMAX, h, dict(maximize=maximize, use_wd=True))
+    return _torch_transform(ADADELTA, locals(), maximize=maximize)
 
 
 def adamax(
     lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, *, maximize: bool = False
 ) -> optax.GradientTransformationExtraArgs:
     """torch.optim.Adamax as an Optax transformation."""
-    return _injected(
-        _adamax_factory,
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        weight_decay=weight_decay,
-        maximize=maximize,
-    )
-
-
-def _nadam_factory(lr, beta1, beta2, eps, weight_decay, momentum_decay, *, decoupled, maximize):
-    h = dict(
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        weight_decay=weight_decay,
-        momentum_decay=momentum_decay,
-    )
-    return _rule_transform(NADAM, h, dict(maximize=maximize, use_wd=True, decoupled=decoupled))
+    return _torch_transform(ADAMAX, locals(), maximize=maximize)
 
 
 def nadam(
@@ -643,22 +576,7 @@ def nadam(
     maximize: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     """torch.optim.NAdam as an Optax transformation."""
-    return _injected(
-        _nadam_factory,
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        weight_decay=weight_decay,
-        momentum_decay=momentum_decay,
-        decoupled=decoupled_weight_decay,
-        maximize=maximize,
-    )
-
-
-def _radam_factory(lr, beta1, beta2, eps, weight_decay, *, decoupled, maximize):
-    h = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay)
-    return _rule_transform(RADAM, h, dict(maximize=maximize, use_wd=True, decoupled=decoupled))
+    return _torch_transform(NADAM, locals(), maximize=maximize, decoupled=decoupled_weight_decay)
 
 
 def radam(
@@ -672,16 +590,7 @@ def radam(
     maximize: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     """torch.optim.RAdam as an Optax transformation."""
-    return _injected(
-        _radam_factory,
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        weight_decay=weight_decay,
-        decoupled=decoupled_weight_decay,
-        maximize=maximize,
-    )
+    return _torch_transform(RADAM, locals(), maximize=maximize, decoupled=decoupled_weight_decay)
 
 
 from ptjax.optim._lbfgs_transform import LBFGSState, lbfgs  # noqa: E402
