@@ -12,4 +12,5 @@ from ptjax.nn._functional.dropout import *
 from ptjax.nn._functional.linear import *
 from ptjax.nn._functional.loss import *
 from ptjax.nn._functional.padding import *
+from ptjax.nn._functional.pooling import *
 from ptjax.nn._functional.sparse import *

@@ -10,4 +10,5 @@ from ptjax.nn.modules.dropout import *
 from ptjax.nn.modules.flatten import *
 from ptjax.nn.modules.linear import *
 from ptjax.nn.modules.loss import *
+from ptjax.nn.modules.pooling import *
 from ptjax.nn.modules.sparse import *

@@ -1,0 +1,855 @@
+"""Pooling of torch.nn.functional: max/avg/LP pooling, adaptive pooling and max unpooling.
+
+Windows are gathered into a trailing axis of size prod(kernel_size) (strided slices for regular
+pooling, static gathers for adaptive pooling), so every reduction sees its window in torch's
+row-major order. Max pooling selects the FIRST maximum of each window (NaN counts as maximum) and
+routes the gradient to it alone, exactly as torch's kernels do, ties included; ``return_indices``
+gives the flat index of that element within its input plane (h * W + w, ...), torch's layout.
+All geometry (output sizes, divisors, index tables) is static and computed on the host.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from ptjax import _dtype as D
+from ptjax._dispatch import apply
+from ptjax._ops.pointwise import abs as _abs
+from ptjax._ops.pointwise import relu, sign
+from ptjax._tensor import Tensor
+from ptjax.nn.modules.utils import _list_with_default
+
+__all__ = [
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "max_pool3d_with_indices",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "fractional_max_pool2d",
+    "fractional_max_pool3d",
+]
+
+_DIM_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("T", "H", "W")}
+
+
+def _sizes(shape) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+# -- geometry -------------------------------------------------------------------------------------
+
+
+def _out_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """torch's pooling_output_shape: the last window must start inside the input or left pad."""
+    num = n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = num // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _expand(value, n: int, fname: str, what: str, allow_empty: bool = False) -> tuple:
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if allow_empty and len(value) == 0:
+        return value
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        words = {1: "one int", 2: "two ints", 3: "three ints"}[n]
+        if fname == "max_pool1d":
+            raise RuntimeError(
+                f"max_pool1d() {what} must be an int, list of ints or tuple of ints of size 1 but "
+                f"got size {len(value)}"
+            )
+        raise RuntimeError(f"{fname}: {what} must either be a single int, or a tuple of {words}")
+    return value
+
+
+def _check_rank(input: Tensor, nd: int, fname: str) -> bool:
+    """Pooling input must be (C, *spatial) or (N, C, *spatial); returns whether batched."""
+    if input.dim() not in (nd + 1, nd + 2):
+        if fname == "max_pool1d":
+            raise RuntimeError(
+                "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
+                f"for input, but got:{_sizes(input.shape)}"
+            )
+        raise RuntimeError(
+            f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input"
+        )
+    batched = input.dim() == nd + 2
+    if any(s == 0 for s in input.shape[1 if batched else 0 :]):
+        prefix = "max_pool1d: " if fname == "max_pool1d" else ""
+        raise RuntimeError(
+            f"{prefix}Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional 0 dim "
+            f"batch size for input, but got:{_sizes(input.shape)}"
+        )
+    if input.dtype is D.bool or input.is_complex():
+        raise NotImplementedError(f"\"{fname}\" not implemented for '{input.dtype.name.title()}'")
+    return batched
+
+
+def _check_max_pool1d(k: int, s: int, p: int, d: int) -> None:
+    """max_pool1d has its own kernel with its own messages."""
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(
+            "max_pool1d() padding should be at most half of kernel size, but got "
+            f"padding={p} and kernel_size={k}"
+        )
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+
+
+def _pool_args(
+    input: Tensor, nd: int, fname: str, kernel_size, stride, padding, dilation, ceil_mode: bool
+):
+    """Validate pooling arguments with torch's messages; returns the static geometry."""
+    batched = _check_rank(input, nd, fname)
+    kernel = _expand(kernel_size, nd, fname, "kernel_size")
+    stride = _expand(stride, nd, fname, "stride", allow_empty=True) if stride is not None else ()
+    stride = stride or kernel
+    padding = _expand(padding, nd, fname, "padding")
+    dilation = _expand(dilation, nd, fname, "dilation")
+    names = _DIM_NAMES[nd]
+    if fname == "max_pool1d":
+        _check_max_pool1d(kernel[0], stride[0], padding[0], dilation[0])
+    if any(k <= 0 for k in kernel):
+        got = " ".join(f"k{n}: {k}" for n, k in zip(names, kernel))
+        raise RuntimeError(f"kernel size should be greater than zero, but got {got}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("stride should not be zero")
+    if any(p < 0 for p in padding):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(padding)}")
+    if any(d <= 0 for d in dilation):
+        got = " ".join(f"dilation{n}: {d}" for n, d in zip(names, dilation))
+        raise RuntimeError(f"dilation should be greater than zero, but got {got}")
+    for k, p, d in zip(kernel, padding, dilation):
+        if p > ((k - 1) * d + 1) // 2:
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation={d}"
+            )
+    if any(p > k // 2 for k, p in zip(kernel, padding)):
+        got = ", ".join(
+            [f"pad{n} = {p}" for n, p in zip(reversed(names), reversed(padding))]
+            + [f"k{n} = {k}" for n, k in zip(reversed(names), reversed(kernel))]
+        )
+        raise RuntimeError(
+            f"pad should be smaller than or equal to half of kernel size, but got {got}"
+        )
+    spatial = tuple(input.shape[-nd:])
+    out = tuple(
+        _out_size(n, k, s, p, d, ceil_mode)
+        for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation)
+    )
+    if any(o < 1 for o in out):
+        if fname == "max_pool1d":
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {out[0]}")
+        c = input.shape[-nd - 1]
+        raise RuntimeError(
+            f"Given input size: ({'x'.join(map(str, (c, *spatial)))}). Calculated output size: "
+            f"({'x'.join(map(str, (c, *out)))}). Output size is too small"
+        )
+    return batched, kernel, stride, padding, dilation, out
+
+
+# -- windows --------------------------------------------------------------------------------------
+
+
+def _strided_windows(x, nd, kernel, stride, padding, dilation, out, fill):
+    """The windows of the last ``nd`` axes as a list over kernel offsets (row-major) of arrays
+    shaped x.shape[:-nd] + out; positions outside the input read ``fill``."""
+    spatial = x.shape[-nd:]
+    if all(p == 0 for p in padding) and kernel == stride and all(d == 1 for d in dilation):
+        # non-overlapping windows: a crop and a reshape, no padding or strided slicing
+        lead = x.ndim - nd
+        x = x[(Ellipsis, *(slice(0, o * k) for o, k in zip(out, kernel)))]
+        shape = x.shape[:lead]
+        for o, k in zip(out, kernel):
+            shape += (o, k)
+        x = x.reshape(shape)
+        perm = tuple(range(lead)) + tuple(lead + 2 * i for i in range(nd))
+        perm += tuple(lead + 2 * i + 1 for i in range(nd))
+        x = x.transpose(perm)
+        return [x[(Ellipsis, *j)] for j in np.ndindex(*kernel)]
+    pads = []
+    for n, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out):
+        need = (o - 1) * s + d * (k - 1) + 1
+        pads.append((p, max(need - n - p, 0)))
+    if any(lo or hi for lo, hi in pads):
+        cfg = [(0, 0, 0)] * (x.ndim - nd) + [(lo, hi, 0) for lo, hi in pads]
+        x = lax.pad(x, jnp.asarray(fill, x.dtype), cfg)
+    lead = x.ndim - nd
+    wins = []
+    for j in np.ndindex(*kernel):
+        start = (0,) * lead + tuple(jj * d for jj, d in zip(j, dilation))
+        limit = tuple(x.shape[:lead]) + tuple(
+            jj * d + (o - 1) * s + 1 for jj, d, o, s in zip(j, dilation, out, stride)
+        )
+        wins.append(lax.slice(x, start, limit, (1,) * lead + tuple(stride)))
+    return wins
+
+
+def _adaptive_ranges(n: int, out: int):
+    """torch's adaptive windows: [floor(i n / out), ceil((i + 1) n / out))."""
+    i = np.arange(out)
+    return (i * n) // out, ((i + 1) * n + out - 1) // out
+
+
+def _adaptive_table(n: int, out: int):
+    """Input positions (out, kmax) of each adaptive window (clipped) and their validity."""
+    start, end = _adaptive_ranges(n, out)
+    kmax = int((end - start).max()) if out else 1
+    pos = start[:, None] + np.arange(kmax)[None, :]
+    return np.minimum(pos, n - 1), pos < end[:, None]
+
+
+def _adaptive_windows(x, nd, out, fill):
+    """Adaptive windows as an array x.shape[:-nd] + out + (K,), K = prod of the largest window
+    sizes, padded entries set to ``fill``; also returns the per-dimension position tables."""
+    lead = x.ndim - nd
+    tables, valid = [], None
+    for i, (n, o) in enumerate(zip(x.shape[lead:], out)):
+        pos, ok = _adaptive_table(n, o)
+        tables.append(pos)
+        axis = lead + 2 * i
+        x = jnp.take(x, jnp.asarray(pos.reshape(-1)), axis=axis)
+        x = x.reshape(x.shape[:axis] + pos.shape + x.shape[axis + 1 :])
+        # validity laid out (o1, k1, o2, k2, ...) like x's trailing axes
+        valid = ok if valid is None else valid[..., None, None] & ok
+    perm = tuple(range(lead)) + tuple(lead + 2 * i for i in range(nd))
+    perm += tuple(lead + 2 * i + 1 for i in range(nd))
+    x = x.transpose(perm)
+    valid = valid.transpose(tuple(2 * i for i in range(nd)) + tuple(2 * i + 1 for i in range(nd)))
+    kshape = x.shape[x.ndim - nd :]
+    x = x.reshape(x.shape[: lead + nd] + (-1,))
+    valid = valid.reshape(valid.shape[:nd] + (-1,))
+    if not valid.all():
+        x = jnp.where(jnp.asarray(valid), x, jnp.asarray(fill, x.dtype))
+    return x, tables, kshape
+
+
+def _lowest(dt):
+    return -jnp.inf if jnp.issubdtype(dt, jnp.floating) else jnp.iinfo(dt).min
+
+
+def _select_first_max(w):
+    """Value and position of the first maximum along the last axis (NaN wins), with the gradient
+    routed to that position only."""
+    arg = jnp.argmax(w, axis=-1)
+    hit = arg[..., None] == jnp.arange(w.shape[-1])
+    return jnp.sum(jnp.where(hit, w, jnp.zeros((), w.dtype)), axis=-1), arg
+
+
+def _flat_indices(arg, kshape, coords, spatial):
+    """Flat input-plane index of the selected element: ``coords[i](o_i, j_i)`` gives the input
+    position along dimension i of kernel offset j_i in output window o_i."""
+    nd = len(kshape)
+    offs = jnp.unravel_index(arg, kshape)
+    flat = jnp.zeros(arg.shape, jnp.int64)
+    for i in range(nd):
+        table = jnp.asarray(coords[i], jnp.int64)  # (out_i, k_i)
+        o = lax.broadcasted_iota(jnp.int64, arg.shape, arg.ndim - nd + i)
+        pos = table.reshape(-1)[o * table.shape[1] + offs[i]]
+        flat = flat * spatial[i] + pos
+    return flat
+
+
+# -- max pooling ----------------------------------------------------------------------------------
+
+
+def _max_pool(x, *, kernel, stride, padding, dilation, out, batched, with_indices):
+    nd = len(kernel)
+    if not batched:
+        x = x[None]
+    wins = _strided_windows(x, nd, kernel, stride, padding, dilation, out, _lowest(x.dtype))
+    val, arg = _select_first_max(jnp.stack(wins, axis=-1))
+    if not batched:
+        val, arg = val[0], arg[0]
+    if not with_indices:
+        return val
+    coords = [
+        (np.arange(o) * s - p)[:, None] + np.arange(k)[None, :] * d
+        for o, s, p, k, d in zip(out, stride, padding, kernel, dilation)
+    ]
+    return val, _flat_indices(arg, kernel, coords, x.shape[-nd:])
+
+
+_max_pool.backward_name = "MaxPool2DWithIndicesBackward0"
+
+
+def _max_poolnd(nd, fname, input, kernel_size, stride, padding, dilation, ceil_mode, indices):
+    batched, kernel, stride, padding, dilation, out = _pool_args(
+        input, nd, fname, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    return apply(
+        _max_pool,
+        input,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        out=out,
+        batched=batched,
+        with_indices=indices,
+    )
+
+
+def max_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """1-D max pooling: (N, C, L) or (C, L) -> (N, C, L_out) [, int64 indices into L]."""
+    return _max_poolnd(
+        1, "max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """2-D max pooling: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out) [, int64 indices
+    h * W + w of each maximum within its plane]."""
+    return _max_poolnd(
+        2, "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+def max_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """3-D max pooling: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D_out, H_out, W_out)
+    [, int64 indices (d * H + h) * W + w]."""
+    return _max_poolnd(
+        3, "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+def max_pool1d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """``max_pool1d`` returning (values, indices)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """``max_pool2d`` returning (values, indices)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """``max_pool3d`` returning (values, indices)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+# -- average pooling ------------------------------------------------------------------------------
+
+
+def _avg_divisor(n, k, s, p, o, count_include_pad):
+    """Per-dimension window sizes torch divides by (with padding, or valid elements only)."""
+    start = np.arange(o) * s - p
+    end = np.minimum(start + k, n + p)
+    with_pad = end - start
+    valid = np.minimum(end, n) - np.maximum(start, 0)
+    return with_pad if count_include_pad else valid, valid
+
+
+def _avg_pool(x, *, kernel, stride, padding, out, batched, count_include_pad, divisor_override):
+    nd = len(kernel)
+    if not batched:
+        x = x[None]
+    spatial = x.shape[-nd:]
+    integral = jnp.issubdtype(x.dtype, jnp.integer)
+    ones = (1,) * nd
+    wins = _strided_windows(x, nd, kernel, stride, padding, ones, out, 0)
+    total = wins[0]
+    for w in wins[1:]:
+        total = total + w
+    div, valid = np.ones(out, np.int64), np.ones(out, bool)
+    for i, (n, k, s, p, o) in enumerate(zip(spatial, kernel, stride, padding, out)):
+        shape = [1] * nd
+        shape[i] = o
+        d, v = _avg_divisor(n, k, s, p, o, count_include_pad)
+        div = div * d.reshape(shape)
+        valid = valid & (v > 0).reshape(shape)
+    if divisor_override is not None:
+        div = np.full(out, divisor_override, np.int64)
+    div = np.where(valid, div, 1)
+    if integral:
+        y = lax.div(total, jnp.asarray(div, x.dtype))
+    else:
+        y = total / jnp.asarray(div, x.dtype)
+    if not valid.all():  # windows entirely in the ceil_mode overhang average to 0
+        y = jnp.where(jnp.asarray(valid), y, jnp.zeros((), y.dtype))
+    return y if batched else y[0]
+
+
+_avg_pool.backward_name = "AvgPool2DBackward0"
+
+
+def _avg_poolnd(
+    nd, fname, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+):
+    batched, kernel, stride, padding, _, out = _pool_args(
+        input, nd, fname, kernel_size, stride, padding, 1, ceil_mode
+    )
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    return apply(
+        _avg_pool,
+        input,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        out=out,
+        batched=batched,
+        count_include_pad=bool(count_include_pad),
+        divisor_override=None if divisor_override is None else int(divisor_override),
+    )
+
+
+def avg_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """1-D average pooling: (N, C, L) or (C, L) -> (N, C, L_out)."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(
+            f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument "
+            "#1 'self' (while checking arguments for avg_pool1d)"
+        )
+    return _avg_poolnd(
+        1, "avg_pool1d", input, kernel_size, stride, padding, ceil_mode, count_include_pad, None
+    )
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """2-D average pooling: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out)."""
+    return _avg_poolnd(
+        2,
+        "avg_pool2d",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+
+
+def avg_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """3-D average pooling: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+    return _avg_poolnd(
+        3,
+        "avg_pool3d",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+
+
+# -- adaptive pooling -----------------------------------------------------------------------------
+
+
+def _adaptive_args(input: Tensor, nd: int, output_size, fname: str):
+    if input.dim() not in (nd + 1, nd + 2):
+        if nd == 1:
+            raise RuntimeError(
+                f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                f"argument #1 'self' (while checking arguments for {fname})"
+            )
+        sep = ": " if "max" in fname else " "
+        raise RuntimeError(
+            f"{fname}(): Expected {nd + 1}D or {nd + 2}D tensor, but got{sep}{_sizes(input.shape)}"
+        )
+    batched = input.dim() == nd + 2
+    if isinstance(output_size, int):
+        out = (output_size,) * nd
+    else:
+        out = tuple(_list_with_default(list(output_size), list(input.shape)))
+        if len(out) == 1 and nd > 1:
+            out = out * nd
+        if len(out) != nd:
+            raise RuntimeError(f"{fname}: output_size must be {nd}")
+    out = tuple(int(o) for o in out)
+    if any(o < 0 for o in out):
+        raise RuntimeError(
+            f"{fname}: elements of output_size must be greater than or equal to 0 but received "
+            "{" + ", ".join(map(str, out)) + "}"
+        )
+    first = 1 if batched else 0
+    for i in range(first, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                f"{fname}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {_sizes(input.shape)} with dimension {i} being empty"
+            )
+    if input.dtype.kind <= 1 or input.is_complex():
+        raise NotImplementedError(f"\"{fname}\" not implemented for '{_scalar_name(input.dtype)}'")
+    return batched, out
+
+
+def _scalar_name(dt: D.dtype) -> str:
+    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte"}.get(
+        dt.name, dt.name.title()
+    )
+
+
+def _adaptive_avg(x, *, out, batched):
+    nd = len(out)
+    if not batched:
+        x = x[None]
+    lead = x.ndim - nd
+    count = np.ones(out)
+    for i, o in enumerate(out):
+        axis = lead + i
+        n = x.shape[axis]
+        if o == 0:
+            x = jnp.zeros(x.shape[:axis] + (0,) + x.shape[axis + 1 :], x.dtype)
+            continue
+        shape = [1] * nd
+        shape[i] = o
+        if n % o == 0:
+            # equal windows: a reshape and a sum
+            x = x.reshape(x.shape[:axis] + (o, n // o) + x.shape[axis + 1 :]).sum(axis + 1)
+            count = count * np.full(shape, n // o)
+            continue
+        pos, ok = _adaptive_table(n, o)
+        g = jnp.take(x, jnp.asarray(pos.reshape(-1)), axis=axis)
+        g = g.reshape(g.shape[:axis] + pos.shape + g.shape[axis + 1 :])
+        m = jnp.asarray(ok.reshape(ok.shape + (1,) * (x.ndim - axis - 1)))
+        x = jnp.where(m, g, jnp.zeros((), g.dtype)).sum(axis + 1)
+        count = count * ok.sum(1).reshape(shape)
+    y = x / jnp.asarray(count, x.dtype)
+    return y if batched else y[0]
+
+
+_adaptive_avg.backward_name = "AdaptiveAvgPool2DBackward0"
+
+
+def _adaptive_max(x, *, out, batched, with_indices):
+    nd = len(out)
+    if not batched:
+        x = x[None]
+    spatial = x.shape[-nd:]
+    if any(o == 0 for o in out):
+        shape = x.shape[: x.ndim - nd] + out
+        val = jnp.zeros(shape, x.dtype)
+        res = (val, jnp.zeros(shape, jnp.int64)) if with_indices else val
+    else:
+        w, tables, kshape = _adaptive_windows(x, nd, out, _lowest(x.dtype))
+        val, arg = _select_first_max(w)
+        res = (val, _flat_indices(arg, kshape, tables, spatial)) if with_indices else val
+    if batched:
+        return res
+    return tuple(r[0] for r in res) if with_indices else res[0]
+
+
+_adaptive_max.backward_name = "AdaptiveMaxPool2DBackward0"
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Adaptive average pooling to ``output_size``: (N, C, L) or (C, L) -> (N, C, L_out)."""
+    batched, out = _adaptive_args(input, 1, output_size, "adaptive_avg_pool1d")
+    return apply(_adaptive_avg, input, out=out, batched=batched)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Adaptive average pooling: (N, C, H, W) or (C, H, W) -> (N, C, *output_size); a None
+    entry of ``output_size`` keeps that input size."""
+    batched, out = _adaptive_args(input, 2, output_size, "adaptive_avg_pool2d")
+    return apply(_adaptive_avg, input, out=out, batched=batched)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Adaptive average pooling: (N, C, D, H, W) or (C, D, H, W) -> (N, C, *output_size)."""
+    batched, out = _adaptive_args(input, 3, output_size, "adaptive_avg_pool3d")
+    return apply(_adaptive_avg, input, out=out, batched=batched)
+
+
+def _adaptive_maxnd(nd, input, output_size, return_indices):
+    batched, out = _adaptive_args(input, nd, output_size, f"adaptive_max_pool{nd}d")
+    return apply(_adaptive_max, input, out=out, batched=batched, with_indices=bool(return_indices))
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Adaptive max pooling: (N, C, L) or (C, L) -> (N, C, L_out) [, int64 indices]."""
+    return _adaptive_maxnd(1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Adaptive max pooling: (N, C, H, W) or (C, H, W) -> (N, C, *output_size) [, int64 flat
+    indices h * W + w]."""
+    return _adaptive_maxnd(2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Adaptive max pooling: (N, C, D, H, W) or (C, D, H, W) -> (N, C, *output_size)
+    [, int64 indices]."""
+    return _adaptive_maxnd(3, input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool1d`` returning (values, indices)."""
+    return _adaptive_maxnd(1, input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool2d`` returning (values, indices)."""
+    return _adaptive_maxnd(2, input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool3d`` returning (values, indices)."""
+    return _adaptive_maxnd(3, input, output_size, True)
+
+
+# -- power-average pooling ------------------------------------------------------------------------
+
+
+def _lp_poolnd(nd, input, norm_type, kernel_size, stride, ceil_mode):
+    kernel = _expand(kernel_size, nd, f"lp_pool{nd}d", "kernel_size")
+    max_fn = (max_pool1d, max_pool2d, max_pool3d)[nd - 1]
+    avg_fn = (avg_pool1d, avg_pool2d, avg_pool3d)[nd - 1]
+    if norm_type == math.inf:
+        return max_fn(_abs(input), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -max_fn(-_abs(input), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_fn(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (sign(out) * relu(_abs(out))).mul(math.prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+    """Power-average pooling ``(sum x^p)^(1/p)`` over windows: (N, C, L) -> (N, C, L_out)."""
+    return _lp_poolnd(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+    """Power-average pooling over 2-D windows: (N, C, H, W) -> (N, C, H_out, W_out)."""
+    return _lp_poolnd(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+    """Power-average pooling over 3-D windows: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+    return _lp_poolnd(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# -- unpooling ------------------------------------------------------------------------------------
+
+
+def _max_unpool(x, idx, *, out, batched):
+    if not batched:
+        x, idx = x[None], idx[None]
+    n, c = x.shape[:2]
+    flat_x = x.reshape(n, c, -1)
+    flat_i = idx.reshape(n, c, -1)
+    y = jnp.zeros((n, c, math.prod(out)), x.dtype)
+    rows = jnp.arange(n)[:, None, None]
+    chans = jnp.arange(c)[None, :, None]
+    y = y.at[rows, chans, flat_i].set(flat_x, mode="drop")
+    y = y.reshape((n, c) + out)
+    return y if batched else y[0]
+
+
+_max_unpool.backward_name = "MaxUnpool2DBackward0"
+
+
+def _unpool_output_size(input: Tensor, kernel, stride, padding, output_size) -> tuple:
+    nd = len(kernel)
+    default = [
+        (input.shape[input.dim() - nd + d] - 1) * stride[d] + kernel[d] - 2 * padding[d]
+        for d in range(nd)
+    ]
+    if output_size is None:
+        ret = default
+    else:
+        output_size = list(output_size)
+        if len(output_size) == nd + 2:
+            output_size = output_size[2:]
+        if len(output_size) != nd:
+            raise ValueError(
+                f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it "
+                f"has a length of '{len(output_size)}'"
+            )
+        for d in range(nd):
+            lo, hi = default[d] - stride[d], default[d] + stride[d]
+            if not lo < output_size[d] < hi:
+                raise ValueError(
+                    f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})'
+                )
+        ret = output_size
+    for d in range(nd):
+        if ret[d] < 0:
+            raise ValueError(
+                "max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                f"output_size[{d}]={ret[d]}"
+            )
+    return tuple(int(r) for r in ret)
+
+
+def _max_unpoolnd(nd, input, indices, kernel_size, stride, padding, output_size):
+    from ptjax.nn.modules.utils import _ntuple
+
+    expand = _ntuple(nd)
+    kernel = expand(kernel_size)
+    stride = expand(stride) if stride is not None else kernel
+    padding = expand(padding)
+    if indices.dtype is not D.int64:
+        raise RuntimeError(
+            f"elements in indices should be type int64 but got: {_scalar_name(indices.dtype)}"
+        )
+    if nd > 1 and input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d Tensor, but got a "
+            f"tensor with {input.dim()} dimensions."
+        )
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            "Expected shape of indices to be same as that of the input tensor "
+            f"({_sizes(input.shape)}) but got indices tensor with shape: {_sizes(indices.shape)}"
+        )
+    out = _unpool_output_size(input, kernel, stride, padding, output_size)
+    v = indices._value
+    values = None if isinstance(v, jax.core.Tracer) else np.asarray(v)
+    if values is not None and values.size:
+        plane = math.prod(out)
+        bad = values[(values < 0) | (values >= plane)]
+        if bad.size:
+            raise RuntimeError(
+                f"Found an invalid max index: {int(bad.reshape(-1)[0])} (output volumes are of "
+                f"size {'x'.join(map(str, out))})"
+            )
+    batched = input.dim() == nd + 2
+    return apply(_max_unpool, input, indices, out=out, batched=batched)
+
+
+def max_unpool1d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """Inverse of max_pool1d: scatter (N, C, L) values to their ``indices`` in zeros
+    (N, C, L_out)."""
+    return _max_unpoolnd(1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """Inverse of max_pool2d: (N, C, H, W) values scattered to flat plane ``indices`` of zeros
+    (N, C, H_out, W_out)."""
+    return _max_unpoolnd(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(
+    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+) -> Tensor:
+    """Inverse of max_pool3d: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
+    return _max_unpoolnd(3, input, indices, kernel_size, stride, padding, output_size)
+
+
+def fractional_max_pool2d(*args, **kwargs):
+    """Randomised fractional max pooling: not supported by ptjax."""
+    from ptjax._errors import unsupported
+
+    raise unsupported("torch.nn.functional.fractional_max_pool2d")
+
+
+def fractional_max_pool3d(*args, **kwargs):
+    """Randomised fractional max pooling: not supported by ptjax."""
+    from ptjax._errors import unsupported
+
+    raise unsupported("torch.nn.functional.fractional_max_pool3d")
