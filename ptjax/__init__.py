@@ -49,3 +49,5 @@ def numel(input: Tensor) -> int:
 def is_nonzero(input: Tensor) -> bool:
     """The truth value of a one-element tensor."""
     return _builtins.bool(input)
+
+from ptjax._compile import compile  # noqa: E402
