@@ -14,3 +14,4 @@ from ptjax.nn._functional.loss import *
 from ptjax.nn._functional.padding import *
 from ptjax.nn._functional.pooling import *
 from ptjax.nn._functional.sparse import *
+from ptjax.nn._functional.vision import *

@@ -30,7 +30,11 @@ class Parameter(Tensor):
         t = object.__new__(cls)
         t._val = _value_of(data)
         if requires_grad:
-            t.requires_grad = True  # validates the dtype as torch does
+            if not jnp.issubdtype(t._val.dtype, jnp.inexact):
+                raise RuntimeError(
+                    "Only Tensors of floating point and complex dtype can require gradients"
+                )
+            t._rg = True
         return t
 
     def __init__(self, data=None, requires_grad: bool = True) -> None:

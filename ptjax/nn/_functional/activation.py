@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._tensor import Tensor, _type_title, _wrap_dim
-from ptjax.random import next_key
+from ptjax.random import default_generator
 
 __all__ = [
     "threshold",
@@ -113,7 +113,8 @@ def _prelu(x, w, *, axis):
 _prelu.backward_name = "PreluKernelBackward0"
 
 
-def _rrelu_train(x, key, *, lower, upper):
+def _rrelu_train(x, key, counter, *, lower, upper):
+    key = jax.random.fold_in(key, counter)
     noise = jax.random.uniform(key, x.shape, x.dtype, lower, upper)
     return jnp.where(x <= 0, x * noise, x)
 
@@ -148,9 +149,9 @@ def _mish(x):
 
 
 def _hardswish(x):
-    # torch's derivative: 0 below -3, x/3 + 1/2 on [-3, 3] (both ends included), 1 above
+    # torch's derivative: 0 up to -3, x/3 + 1/2 strictly inside (-3, 3), 1 from 3 on
     mid = x * (x + 3.0) / 6.0
-    return jnp.where(x < -3.0, jnp.zeros_like(x), jnp.where(x <= 3.0, mid, x))
+    return jnp.where(x <= -3.0, jnp.zeros_like(x), jnp.where(x < 3.0, mid, x))
 
 
 def _hardsigmoid(x):
@@ -299,7 +300,8 @@ def rrelu(
         return _run(_leaky_relu, input, inplace, "rrelu", slope=(lower + upper) / 2)
     if input.dtype.kind < 2:
         raise NotImplementedError(f"\"rrelu_cpu\" not implemented for '{_type_title(input.dtype)}'")
-    out = apply(_rrelu_train, input, next_key(), lower=lower, upper=upper)
+    key, counter = default_generator.draw()
+    out = apply(_rrelu_train, input, key, counter, lower=lower, upper=upper)
     return input._assign(out) if inplace else out
 
 

@@ -1,6 +1,7 @@
 """Dropout functions: elementwise, channel-wise (1d/2d/3d) and the SELU-preserving alpha forms.
 
-Masks are drawn from ptjax's RNG (``ptjax.random.next_key``) and scaled as torch scales them:
+Masks are drawn from ptjax's default Generator (one draw per call, folded into the key inside
+the compiled op) and scaled as torch scales them:
 kept elements are multiplied by ``1 / (1 - p)``; alpha dropout sets dropped elements to the
 SELU saturation value and applies torch's affine correction.
 """
@@ -14,7 +15,7 @@ import jax
 
 from ptjax._dispatch import apply
 from ptjax._tensor import Tensor
-from ptjax.random import next_key
+from ptjax.random import default_generator
 
 __all__ = [
     "dropout",
@@ -28,7 +29,8 @@ __all__ = [
 _SELU_SATURATION = 1.7580993408473766  # -(SELU's negative limit): scale * alpha
 
 
-def _dropout(x, key, *, p, feature, alpha):
+def _dropout(x, key, counter, *, p, feature, alpha):
+    key = jax.random.fold_in(key, counter)
     shape = x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape
     keep = jax.random.bernoulli(key, 1.0 - p, shape).astype(x.dtype)
     if alpha:
@@ -62,7 +64,8 @@ def _run(input: Tensor, p: float, training: bool, inplace: bool, feature: bool, 
     if p == 1:
         out = apply(_zero, input)
     else:
-        out = apply(_dropout, input, next_key(), p=p, feature=feature, alpha=alpha)
+        key, counter = default_generator.draw()
+        out = apply(_dropout, input, key, counter, p=p, feature=feature, alpha=alpha)
     return input._assign(out) if inplace else out
 
 

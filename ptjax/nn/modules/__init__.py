@@ -8,7 +8,11 @@ from ptjax.nn.modules.activation import *
 from ptjax.nn.modules.distance import *
 from ptjax.nn.modules.dropout import *
 from ptjax.nn.modules.flatten import *
+from ptjax.nn.modules.fold import *
 from ptjax.nn.modules.linear import *
 from ptjax.nn.modules.loss import *
+from ptjax.nn.modules.padding import *
+from ptjax.nn.modules.pixelshuffle import *
 from ptjax.nn.modules.pooling import *
 from ptjax.nn.modules.sparse import *
+from ptjax.nn.modules.upsampling import *

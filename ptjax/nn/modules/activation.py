@@ -104,11 +104,17 @@ class Hardswish(_InplaceActivation):
 
     _fn = staticmethod(F.hardswish)
 
+    def extra_repr(self) -> str:
+        return ""  # torch prints no inplace flag for this one
+
 
 class Hardsigmoid(_InplaceActivation):
     """``relu6(x + 3) / 6``."""
 
     _fn = staticmethod(F.hardsigmoid)
+
+    def extra_repr(self) -> str:
+        return ""  # torch prints no inplace flag for this one
 
 
 class SELU(_InplaceActivation):
