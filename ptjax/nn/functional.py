@@ -11,6 +11,7 @@ from ptjax.nn._functional.distance import *
 from ptjax.nn._functional.dropout import *
 from ptjax.nn._functional.linear import *
 from ptjax.nn._functional.loss import *
+from ptjax.nn._functional.normalization import *
 from ptjax.nn._functional.padding import *
 from ptjax.nn._functional.pooling import *
 from ptjax.nn._functional.sparse import *

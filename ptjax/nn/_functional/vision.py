@@ -10,6 +10,8 @@ gathers (scatter-adds), the same sums torch's backward kernels compute.
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -649,7 +651,8 @@ def _reflect(coord, lo2: float, hi2: float):
         return jnp.zeros_like(coord)
     lo = lo2 / 2
     span = (hi2 - lo2) / 2
-    c = jnp.abs(coord - lo)
+    c = coord - lo
+    c = jnp.where(c < 0, -c, c)  # torch's gradient sign: +1 at the reflection point
     extra = jnp.fmod(c, span)
     flips = jnp.floor(c / span)
     return jnp.where(flips % 2 == 0, extra + lo, span - extra + lo)
@@ -669,27 +672,93 @@ def _pad_coord(c, n: int, padding_mode: str, align_corners: bool):
     return c
 
 
+def _gather_points(x, idx_list):
+    """x (N, C, *spatial) at integer positions (N, *out) per dimension; zero outside."""
+    n, c = x.shape[:2]
+    spatial = x.shape[2:]
+    valid, flat_idx = None, None
+    for i, idx in enumerate(idx_list):
+        ok = (idx >= 0) & (idx < spatial[i])
+        valid = ok if valid is None else valid & ok
+        safe = jnp.clip(idx, 0, spatial[i] - 1)
+        flat_idx = safe if flat_idx is None else flat_idx * spatial[i] + safe
+    vals = jnp.take_along_axis(x.reshape(n, c, -1), flat_idx.reshape(n, 1, -1), axis=2)
+    vals = vals.reshape((n, c) + idx_list[0].shape[1:])
+    return jnp.where(valid[:, None], vals, jnp.zeros((), x.dtype))
+
+
+def _bilinear2d_parts(x, grid, padding_mode, align_corners):
+    """Corner values, torch's weight factors and d(pixel coordinate)/d(grid) per axis."""
+    h, w = x.shape[2:]
+
+    def coord(g, n):
+        return _pad_coord(_unnormalize(g, n, align_corners), n, padding_mode, align_corners)
+
+    gx, gy = grid[..., 0], grid[..., 1]
+    ix, mult_x = jax.jvp(lambda g: coord(g, w), (gx,), (jnp.ones_like(gx),))
+    iy, mult_y = jax.jvp(lambda g: coord(g, h), (gy,), (jnp.ones_like(gy),))
+    x0, y0 = jnp.floor(ix), jnp.floor(iy)
+    fw = ix - x0  # distances to the west / north neighbours, as torch's CPU kernel
+    fn = iy - y0
+    fe, fs = 1 - fw, 1 - fn
+    x0, y0 = x0.astype(jnp.int64), y0.astype(jnp.int64)
+    vals = [_gather_points(x, [y0 + b, x0 + a]) for b, a in ((0, 0), (0, 1), (1, 0), (1, 1))]
+    return vals, (fw, fe, fn, fs), (mult_x, mult_y)
+
+
+def _bilinear2d_value(vals, factors):
+    nw, ne, sw, se = vals
+    fw, fe, fn, fs = factors
+    return (
+        nw * (fs * fe)[:, None]
+        + ne * (fs * fw)[:, None]
+        + sw * (fn * fe)[:, None]
+        + se * (fn * fw)[:, None]
+    )
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _bilinear2d(x, grid, padding_mode, align_corners):
+    vals, factors, _ = _bilinear2d_parts(x, grid, padding_mode, align_corners)
+    return _bilinear2d_value(vals, factors)
+
+
+def _bilinear2d_fwd(x, grid, padding_mode, align_corners):
+    return _bilinear2d(x, grid, padding_mode, align_corners), (x, grid)
+
+
+def _bilinear2d_bwd(padding_mode, align_corners, res, g):
+    x, grid = res
+    vals, factors, (mult_x, mult_y) = _bilinear2d_parts(x, grid, padding_mode, align_corners)
+    _, pull = jax.vjp(
+        lambda xx: _bilinear2d_value(
+            _bilinear2d_parts(xx, grid, padding_mode, align_corners)[0], factors
+        ),
+        x,
+    )
+    (gx_in,) = pull(g)
+    nw, ne, sw, se = vals
+    fw, fe, fn, fs = factors
+    # torch's grid gradient, accumulated over channels
+    gx = jnp.sum(((ne - nw) * fs[:, None] + (se - sw) * fn[:, None]) * g, axis=1) * mult_x
+    gy = jnp.sum(((sw - nw) * fe[:, None] + (se - ne) * fw[:, None]) * g, axis=1) * mult_y
+    return gx_in, jnp.stack([gx, gy], axis=-1)
+
+
+_bilinear2d.defvjp(_bilinear2d_fwd, _bilinear2d_bwd)
+
+
 def _grid_sample(x, grid, *, mode, padding_mode, align_corners):
     nd = grid.shape[-1]
     spatial = x.shape[2:]
-    n, c = x.shape[:2]
     # grid's last axis is (x, y[, z]): coordinate k indexes spatial dimension nd - 1 - k
     raw = [_unnormalize(grid[..., nd - 1 - i], spatial[i], align_corners) for i in range(nd)]
-    flat = x.reshape(n, c, -1)
-    out_shape = grid.shape[1:-1]
 
     def gather(idx_list):
-        valid = None
-        flat_idx = None
-        for i, idx in enumerate(idx_list):
-            ok = (idx >= 0) & (idx < spatial[i])
-            valid = ok if valid is None else valid & ok
-            safe = jnp.clip(idx, 0, spatial[i] - 1)
-            flat_idx = safe if flat_idx is None else flat_idx * spatial[i] + safe
-        vals = jnp.take_along_axis(flat, flat_idx.reshape(n, 1, -1), axis=2)
-        vals = vals.reshape((n, c) + out_shape)
-        return jnp.where(valid[:, None], vals, jnp.zeros((), x.dtype))
+        return _gather_points(x, idx_list)
 
+    if mode == "bilinear" and nd == 2:
+        return _bilinear2d(x, grid, padding_mode, align_corners)
     if mode != "bicubic":
         coords = [_pad_coord(r, spatial[i], padding_mode, align_corners) for i, r in enumerate(raw)]
     if mode == "nearest":

@@ -11,6 +11,7 @@ from ptjax.nn.modules.flatten import *
 from ptjax.nn.modules.fold import *
 from ptjax.nn.modules.linear import *
 from ptjax.nn.modules.loss import *
+from ptjax.nn.modules.normalization import *
 from ptjax.nn.modules.padding import *
 from ptjax.nn.modules.pixelshuffle import *
 from ptjax.nn.modules.pooling import *
