@@ -51,3 +51,4 @@ def is_nonzero(input: Tensor) -> bool:
     return _builtins.bool(input)
 
 from ptjax._compile import compile  # noqa: E402
+from ptjax.nn._functional.distance import cdist  # noqa: E402
