@@ -60,7 +60,8 @@ def _code_names(code, seen=None) -> set:
 
 def _reachable_roots(fn, args, kwargs) -> list:
     """Objects the step can touch: its arguments, closure cells, and the globals it names."""
-    roots = list(args) + list(kwargs.values())
+    # tensors passed as arguments are inputs, not state; modules/optimizers passed are state
+    roots = [a for a in list(args) + list(kwargs.values()) if not isinstance(a, Tensor)]
     target = fn
     if isinstance(fn, functools.partial):
         roots += list(fn.args) + list(fn.keywords.values())
@@ -146,31 +147,32 @@ class _StateLayout:
         return entries
 
     def hyperparameters(self):
-        out = []
+        """Per optimizer group: the traced hyperparameters and the static part of the key.
+
+        Optimizers built on a ``transforms.Rule`` name their traced hyperparameters
+        (``_rule.hyper``) and the options they branch on in Python (``_flags``): the former
+        are inputs of the compiled step, the latter part of its cache key. Any other optimizer's
+        numeric options are compile-time constants in the key, so a change recompiles instead
+        of running with stale values.
+        """
+        lifted, static = [], []
         for opt in self.optimizers:
-            for gi, g in enumerate(opt.param_groups):
-                for k, v in g.items():
-                    if k == "params" or isinstance(v, bool):
-                        continue
-                    if isinstance(v, int | float):
-                        out.append((opt, gi, k, None, v))
-                    elif isinstance(v, tuple) and all(
-                        isinstance(x, int | float) and not isinstance(x, bool) for x in v
-                    ):
-                        for j, x in enumerate(v):
-                            out.append((opt, gi, k, j, x))
-        return out
-
-
-def _install_hyper(entries, values) -> None:
-    for (opt, gi, k, j, _), v in zip(entries, values):
-        g = opt.param_groups[gi]
-        if j is None:
-            g[k] = v
-        else:
-            t = list(g[k])
-            t[j] = v
-            g[k] = tuple(t)
+            rule = getattr(opt, "_rule", None)
+            for g in opt.param_groups:
+                if rule is not None and hasattr(opt, "_hyper"):
+                    lifted.append((opt, g, opt._hyper(g)))
+                    static.append(tuple(sorted(opt._flags(g).items())))
+                else:
+                    static.append(
+                        tuple(
+                            sorted(
+                                (k, v)
+                                for k, v in g.items()
+                                if k != "params" and isinstance(v, int | float | bool | str | tuple)
+                            )
+                        )
+                    )
+        return lifted, tuple(static)
 
 
 # -- the compiled function ------------------------------------------------------------------------
@@ -210,7 +212,6 @@ class CompiledFunction:
             (st_dict, k, v)
             for st_dict, k, v in ((opt.state[p], k, v) for opt, p, k, v in opt_entries)
         ]
-        saved_hyper = [v for *_, v in hyper_entries]
         from ptjax.random import default_generator
 
         saved_rng = (default_generator._key, default_generator._offset)
@@ -223,7 +224,10 @@ class CompiledFunction:
                 t._grad = None if g is None else Tensor._make(g)
             for (opt, p, k, _), v in zip(opt_entries, opt_vals):
                 opt.state[p][k] = Tensor._make(v)
-            _install_hyper(hyper_entries, hyper_vals)
+            for (opt, g, _), hv in zip(hyper_entries, hyper_vals):
+                if opt._traced_hyper is None:
+                    opt._traced_hyper = {}
+                opt._traced_hyper[id(g)] = hv
             default_generator._key, default_generator._offset = key, 0
             it = iter(arg_leaves)
             leaves = [Tensor._make(next(it)) if a else na for a, na in zip(static[4], non_arrays)]
@@ -247,7 +251,8 @@ class CompiledFunction:
                 t._grad_fn = None
             for st_dict, k, v in saved_opt:
                 st_dict[k] = v
-            _install_hyper(hyper_entries, saved_hyper)
+            for opt, _, _ in hyper_entries:
+                opt._traced_hyper = None
             default_generator._key, default_generator._offset = saved_rng
 
     def __call__(self, *args, **kwargs):
@@ -262,12 +267,12 @@ class CompiledFunction:
         non_arrays = tuple(None if a else x for x, a in zip(leaves, array_mask))
         grad_vals = [None if t._grad is None else t._grad._value for t in layout.leaves]
         opt_entries = layout.optimizer_state()
-        hyper_entries = layout.hyperparameters()
+        hyper_entries, hyper_static = layout.hyperparameters()
         structure = (
             tree_def,
             non_arrays,
             tuple((id(opt), id(p), k) for opt, p, k, _ in opt_entries),
-            tuple((id(opt), gi, k, j) for opt, gi, k, j, _ in hyper_entries),
+            hyper_static,
             array_mask,
             tuple(g is None for g in grad_vals),
             tuple(m.training for m in layout.modules for m in m.modules()),
@@ -283,14 +288,20 @@ class CompiledFunction:
         if entry is None:
             self._note_recompile(structure)
             static = (tree_def, non_arrays, opt_entries, hyper_entries, array_mask)
-            jitted = jax.jit(functools.partial(self._pure, static))
+            # a fresh closure, not functools.partial: jax.jit treats a partial's bound arguments
+            # as inputs and would share its cache across compiled functions
+
+            def pure(*inputs, _static=static):
+                return self._pure(_static, *inputs)
+
+            jitted = jax.jit(pure)
             entry = self._jitted[structure] = [jitted, None]
         key = default_generator.next_key()
         out_vals, new_tensors, new_grads, opt_vals = entry[0](
             [t._val for t in layout.tensors],
             grad_vals,
             [v._value for *_, v in opt_entries],
-            [v for *_, v in hyper_entries],
+            [hv for _, _, hv in hyper_entries],
             key,
             arg_vals,
         )
@@ -329,7 +340,7 @@ class CompiledFunction:
                 "argument structure",
                 "non-tensor argument values",
                 "optimizer state layout",
-                "optimizer hyperparameter layout",
+                "optimizer options that change the program (e.g. weight_decay 0 vs not)",
                 "tensor/non-tensor arguments",
                 "which parameters have .grad",
                 "train()/eval() mode",

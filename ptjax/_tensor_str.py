@@ -225,6 +225,14 @@ def tensor_repr(t) -> str:
     if device.type != "cpu":
         suffixes.append(f"device='{device}'")
     if isinstance(value, jax.core.Tracer):
+        from ptjax._compile import is_compiling
+
+        if is_compiling():
+            # torch.compile would break the graph here; ptjax says where instead of printing
+            # a placeholder the user did not ask for
+            from ptjax._errors import traced_value_error
+
+            raise traced_value_error("print(tensor) / repr(tensor)")
         body = f"<traced {value.aval.str_short()}>"
     elif value.size == 0:
         if value.ndim != 1:

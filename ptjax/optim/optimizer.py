@@ -171,6 +171,8 @@ class Optimizer:
 
     #: the update math of optimizers built on a transforms.Rule (None: ``step`` is custom)
     _rule: transforms.Rule | None = None
+    #: set by ptjax.compile while tracing: {id(group): traced hyperparameters}
+    _traced_hyper: dict | None = None
     #: group options that torch fills in when loading a state_dict saved without them
     _setstate_defaults: dict = {}
 
@@ -414,6 +416,9 @@ class Optimizer:
 
     def _hyper(self, group: dict) -> dict:
         """The group's numeric hyperparameters as float64 scalars (traced, never recompiling)."""
+        traced = self._traced_hyper
+        if traced is not None and id(group) in traced:  # inside ptjax.compile: lifted inputs
+            return traced[id(group)]
         out = {}
         for k in self._rule.hyper:
             if k == "beta1":

@@ -1,0 +1,236 @@
+"""ptjax.compile: a compiled training step equals the eager step and torch's step."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from helpers import assert_close
+
+import ptjax
+from ptjax._errors import TracedValueError
+
+RNG = np.random.default_rng(0)
+
+
+def mlp(lib, p_drop=0.0):
+    return lib.nn.Sequential(
+        lib.nn.Linear(12, 16), lib.nn.ReLU(), lib.nn.Dropout(p_drop), lib.nn.Linear(16, 5)
+    )
+
+
+def _copy_weights(torch_model, pt_model):
+    pt_model.load_state_dict({k: v.detach().numpy() for k, v in torch_model.state_dict().items()})
+
+
+def _batches(n, batch=8, dtype=np.float32):
+    return [
+        (RNG.standard_normal((batch, 12)).astype(dtype), RNG.integers(0, 5, batch))
+        for _ in range(n)
+    ]
+
+
+def _make(lib, opt_name, double=False):
+    model = mlp(lib)
+    if double:
+        model = model.double()
+    if opt_name == "adam":
+        opt = lib.optim.Adam(model.parameters(), lr=1e-2)
+    else:
+        opt = lib.optim.SGD(model.parameters(), lr=1e-1, momentum=0.9)
+    return model, opt, lib.nn.CrossEntropyLoss()
+
+
+def _step_fn(model, opt, crit):
+    def step(x, y):
+        opt.zero_grad()
+        loss = crit(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+@pytest.mark.parametrize("opt_name", ["adam", "sgd"])
+@pytest.mark.parametrize("double", [False, True])
+def test_compiled_step_matches_eager_and_torch(opt_name, double):
+    torch.manual_seed(0)
+    tm, topt, tcrit = _make(torch, opt_name, double)
+    em, eopt, ecrit = _make(ptjax, opt_name, double)
+    cm, copt, ccrit = _make(ptjax, opt_name, double)
+    _copy_weights(tm, em)
+    _copy_weights(tm, cm)
+    eager = _step_fn(em, eopt, ecrit)
+    compiled = ptjax.compile(_step_fn(cm, copt, ccrit))
+    tstep = _step_fn(tm, topt, tcrit)
+    dtype = np.float64 if double else np.float32
+    for x, y in _batches(4, dtype=dtype):
+        tl = tstep(torch.from_numpy(x), torch.from_numpy(y))
+        el = eager(ptjax.tensor(x), ptjax.tensor(y))
+        cl = compiled(ptjax.tensor(x), ptjax.tensor(y))
+        assert_close(el, tl.detach())
+        assert_close(cl, tl.detach())
+    for (name, tp), (_, ep), (_, cp) in zip(
+        tm.named_parameters(), em.named_parameters(), cm.named_parameters()
+    ):
+        assert_close(ep, tp.detach(), msg=f"eager {name}")
+        assert_close(cp, tp.detach(), msg=f"compiled {name}")
+        assert_close(cp.grad, tp.grad, msg=f"compiled grad {name}")
+    tstate = topt.state_dict()["state"]
+    cstate = copt.state_dict()["state"]
+    for k, st in tstate.items():
+        for key, v in st.items():
+            if isinstance(v, torch.Tensor):
+                assert_close(cstate[k][key], v, msg=f"optimizer state {k}.{key}")
+    assert compiled.cache_size <= 2  # first call without .grad, then with
+
+
+def test_gradients_accumulate_across_compiled_calls():
+    tm, pm = mlp(torch), mlp(ptjax)
+    _copy_weights(tm, pm)
+
+    def make_step(model, lib):
+        def step(x, y):
+            loss = lib.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            return loss
+
+        return step
+
+    tstep = make_step(tm, torch)
+    cstep = ptjax.compile(make_step(pm, ptjax))
+    for x, y in _batches(3):
+        tstep(torch.from_numpy(x), torch.from_numpy(y))
+        cstep(ptjax.tensor(x), ptjax.tensor(y))
+    for (name, tp), (_, pp) in zip(tm.named_parameters(), pm.named_parameters()):
+        assert_close(pp.grad, tp.grad, msg=name)
+
+
+def test_scheduler_changes_lr_without_recompiling():
+    model, opt, crit = _make(ptjax, "sgd")
+    sched = ptjax.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    tm, topt, tcrit = _make(torch, "sgd")
+    _copy_weights(tm, model)
+    tsched = torch.optim.lr_scheduler.StepLR(topt, step_size=1, gamma=0.5)
+    step = ptjax.compile(_step_fn(model, opt, crit))
+    tstep = _step_fn(tm, topt, tcrit)
+    for x, y in _batches(5):
+        cl = step(ptjax.tensor(x), ptjax.tensor(y))
+        tl = tstep(torch.from_numpy(x), torch.from_numpy(y))
+        sched.step()
+        tsched.step()
+        assert_close(cl, tl.detach())
+    assert step.cache_size == 2  # the lr changed four times; only the first .grad recompiled
+    assert opt.param_groups[0]["lr"] == topt.param_groups[0]["lr"]
+
+
+def test_new_batch_size_recompiles_once_and_is_cached():
+    model, opt, crit = _make(ptjax, "adam")
+    step = ptjax.compile(_step_fn(model, opt, crit))
+    for batch in (8, 8, 4, 4, 8, 4):
+        x, y = _batches(1, batch=batch)[0]
+        step(ptjax.tensor(x), ptjax.tensor(y))
+    # (8: no grad yet), (8), (4), then everything cached
+    assert step.cache_size == 3
+
+
+def test_train_eval_switch_recompiles_once():
+    model = mlp(ptjax, p_drop=0.5)
+
+    @ptjax.compile
+    def forward(x):
+        return model(x)
+
+    x = ptjax.tensor(RNG.standard_normal((4, 12)).astype(np.float32))
+    forward(x)
+    model.eval()
+    forward(x)
+    forward(x)
+    model.train()
+    forward(x)
+    assert forward.cache_size == 2
+
+
+def test_dropout_masks_differ_per_step_and_reproduce_from_seed():
+    def run():
+        ptjax.manual_seed(123)
+        model = mlp(ptjax, p_drop=0.5)
+
+        @ptjax.compile
+        def forward(x):
+            return model(x)
+
+        x = ptjax.ones(2, 12)
+        return [forward(x).numpy() for _ in range(3)]
+
+    a, b = run(), run()
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+    assert not np.array_equal(a[0], a[1])
+
+
+def test_item_inside_compiled_function_names_the_line():
+    model = mlp(ptjax)
+
+    @ptjax.compile
+    def bad(x):
+        loss = model(x).sum()
+        return loss.item()  # the offending line
+
+    with pytest.raises(TracedValueError) as info:
+        bad(ptjax.ones(2, 12))
+    msg = str(info.value)
+    assert "Tensor.item()" in msg and "the offending line" in msg and "test_compile.py" in msg
+
+
+def test_python_if_on_tensor_inside_compiled_function_raises():
+    @ptjax.compile
+    def branchy(x):
+        if x.sum() > 0:
+            return x * 2
+        return x
+
+    with pytest.raises(TracedValueError, match="torch.where"):
+        branchy(ptjax.ones(3))
+
+
+def test_print_inside_compiled_function_raises():
+    @ptjax.compile
+    def printy(x):
+        print(x)
+        return x * 2
+
+    with pytest.raises(TracedValueError, match="print"):
+        printy(ptjax.ones(3))
+
+
+def test_compiled_module_forward_and_backward_match_eager():
+    tm, pm = mlp(torch), mlp(ptjax)
+    _copy_weights(tm, pm)
+    cm = ptjax.compile(pm)
+    x = RNG.standard_normal((6, 12)).astype(np.float32)
+    tx = torch.from_numpy(x).requires_grad_(True)
+    px = ptjax.tensor(x, requires_grad=True)
+    tout = tm(tx)
+    pout = cm(px)
+    assert_close(pout, tout.detach())
+    cot = RNG.standard_normal(tout.shape).astype(np.float32)
+    tout.backward(torch.from_numpy(cot))
+    pout.backward(ptjax.tensor(cot))
+    assert_close(px.grad, tx.grad)
+    for (name, tp), (_, pp) in zip(tm.named_parameters(), pm.named_parameters()):
+        assert_close(pp.grad, tp.grad, msg=name)
+
+
+def test_recompile_warning_names_the_cause():
+    @ptjax.compile
+    def f(x):
+        return x * 2
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for n in range(1, 12):
+            f(ptjax.ones(n))
+    messages = [str(w.message) for w in caught]
+    assert any("input shapes/dtypes" in m for m in messages)
