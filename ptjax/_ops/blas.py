@@ -157,7 +157,8 @@ def _vdot(a, b, *, precision):
     return jnp.vdot(a, b, precision=precision)
 
 
-_mm.saves = _mv.saves = _dot.saves = _bmm.saves = _matmul.saves = (0, 1)
+# each factor is kept for the other's gradient only (torch: ``x @ w`` with a frozen ``w`` keeps w)
+_mm.saves = _mv.saves = _dot.saves = _bmm.saves = _matmul.saves = {0: (1,), 1: (0,)}
 _matmul.backward_name = "UnsafeViewBackward0"
 
 
@@ -317,7 +318,9 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 Tensor.__matmul__ = matmul
 
 
-def _rmatmul(self: Tensor, other) -> Tensor:
+def _rmatmul(self: Tensor, other):
+    if not isinstance(other, Tensor):
+        return NotImplemented  # torch: `ndarray @ tensor` is a TypeError
     return matmul(other, self)
 
 
@@ -479,7 +482,6 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
     _check_m1_m2(mat1, mat2)
     _product_dtype(input, mat2)
     _no_bool(input.dtype, "addmm_impl_cpu_")
-    _check_scalars(input.dtype, beta, alpha)
     _expand_to(input, (mat1.shape[0], mat2.shape[1]))
     prec = precision_for(mat1._value.dtype)
     return apply(_addmm, input, mat1, mat2, beta=beta, alpha=alpha, precision=prec)
@@ -505,7 +507,6 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
             f"{_type_title(input.dtype)}, {_type_title(mat.dtype)}, and {_type_title(vec.dtype)}"
         )
     _no_bool(input.dtype, "addmv_impl_cpu")
-    _check_scalars(input.dtype, beta, alpha)
     prec = precision_for(mat._value.dtype)
     return apply(_addmv, input, mat, vec, beta=beta, alpha=alpha, precision=prec)
 
@@ -520,7 +521,6 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, o
     _check_m1_m2(batch1, batch2)
     _product_dtype(input, batch2)
     _no_bool(input.dtype, "baddbmm")
-    _check_scalars(input.dtype, beta, alpha)
     _expand_to(input, (batch1.shape[0], batch1.shape[1], batch2.shape[2]))
     prec = precision_for(batch1._value.dtype)
     return apply(_baddbmm, input, batch1, batch2, beta=beta, alpha=alpha, precision=prec)
@@ -546,7 +546,6 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, ou
     _check_m1_m2(batch1, batch2)
     _product_dtype(input, batch2)
     _no_bool(input.dtype, "addbmm")
-    _check_scalars(input.dtype, beta, alpha)
     _expand_to(input, (batch1.shape[1], batch2.shape[2]))
     prec = precision_for(batch1._value.dtype)
     return apply(_addbmm, input, batch1, batch2, beta=beta, alpha=alpha, precision=prec)
@@ -730,9 +729,9 @@ def chain_matmul(*matrices, out=None) -> Tensor:
             raise RuntimeError(f"Tensor dimension is {m.dim()}, expected 2 instead.")
     if len(matrices) == 1:
         return apply(_copy, matrices[0])
-    from ptjax._ops.linalg_ops import multi_dot
+    from ptjax._ops.linalg_ops import linalg_multi_dot
 
-    return multi_dot(list(matrices))
+    return linalg_multi_dot(matrices)
 
 
 def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:

@@ -507,18 +507,43 @@ def cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
     return _cholesky_checked(input, upper, "cholesky")
 
 
+def _potrs(b, L, upper):
+    """``A^{-1} b`` for ``A = L L^H`` (or ``U^H U``), reading one triangle, as LAPACK potrs."""
+    lower = jnp.tril(L) if not upper else _mH(jnp.triu(L))
+    y = jax.lax.linalg.triangular_solve(lower, b, left_side=True, lower=True)
+    return jax.lax.linalg.triangular_solve(
+        lower, y, left_side=True, lower=True, transpose_a=True, conjugate_a=True
+    )
+
+
+# torch differentiates A = L L^H with the whole of L (its formulas do not mask the triangle)
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _chol_solve_core(b, L, upper):
+    return _potrs(b, L, upper)
+
+
+def _chol_solve_fwd(b, L, upper):
+    x = _potrs(b, L, upper)
+    return x, (L, x)
+
+
+def _chol_solve_bwd(upper, res, g):
+    L, x = res
+    gb = _potrs(g, L, upper)
+    common = gb @ _mH(x)
+    common = common + _mH(common)
+    gL = -(L @ common) if upper else -(common @ L)
+    return gb, gL
+
+
+_chol_solve_core.defvjp(_chol_solve_fwd, _chol_solve_bwd)
+
+
 def _cholesky_solve(b, L, *, upper):
     batch = jnp.broadcast_shapes(b.shape[:-2], L.shape[:-2])
     b = jnp.broadcast_to(b, batch + b.shape[-2:])
     L = jnp.broadcast_to(L, batch + L.shape[-2:])
-    if upper:
-        L = _mH(jnp.triu(L))
-    else:
-        L = jnp.tril(L)
-    y = jax.lax.linalg.triangular_solve(L, b, left_side=True, lower=True)
-    return jax.lax.linalg.triangular_solve(
-        L, y, left_side=True, lower=True, transpose_a=True, conjugate_a=True
-    )
+    return _chol_solve_core(b, L, upper)
 
 
 @tensor_op
@@ -540,9 +565,28 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out=No
     return apply(_cholesky_solve, input, input2, upper=upper)
 
 
-def _cholesky_inverse(L, *, upper):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _chol_inverse_core(L, upper):
     eye = jnp.broadcast_to(jnp.eye(L.shape[-1], dtype=L.dtype), L.shape)
-    return _cholesky_solve(eye, L, upper=upper)
+    return _potrs(eye, L, upper)
+
+
+def _chol_inverse_fwd(L, upper):
+    inv = _chol_inverse_core(L, upper)
+    return inv, (L, inv)
+
+
+def _chol_inverse_bwd(upper, res, g):
+    L, inv = res
+    common = inv @ (g + _mH(g)) @ inv
+    return (-(L @ common) if upper else -(common @ L),)
+
+
+_chol_inverse_core.defvjp(_chol_inverse_fwd, _chol_inverse_bwd)
+
+
+def _cholesky_inverse(L, *, upper):
+    return _chol_inverse_core(L, upper)
 
 
 @tensor_op
@@ -555,9 +599,48 @@ def cholesky_inverse(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
 # -- QR, SVD, eigendecompositions -----------------------------------------------------------------
 
 
+def _not_differentiable(f, message: str):
+    """``f`` with a backward that raises torch's error (for outputs torch cannot differentiate)."""
+
+    @jax.custom_vjp
+    def g(a):
+        return f(a)
+
+    def fwd(a):
+        return f(a), None
+
+    def bwd(_, ct):
+        raise RuntimeError(message)
+
+    g.defvjp(fwd, bwd)
+    return g
+
+
+def _qr_r_only(a):
+    return jnp.linalg.qr(a, mode="r")
+
+
+def _qr_complete(a):
+    q, r = jnp.linalg.qr(a, mode="complete")
+    return q, r
+
+
+_qr_r_nograd = _not_differentiable(
+    _qr_r_only,
+    "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+    "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.",
+)
+_qr_complete_nograd = _not_differentiable(
+    _qr_complete,
+    "The QR decomposition is not differentiable when mode='complete' and nrows > ncols.",
+)
+
+
 def _qr(a, *, mode):
     if mode == "r":
-        return jnp.linalg.qr(a, mode="r")
+        return _qr_r_nograd(a)
+    if mode == "complete" and a.shape[-2] > a.shape[-1]:
+        return _qr_complete_nograd(a)
     q, r = jnp.linalg.qr(a, mode=mode)
     return q, r
 
@@ -589,7 +672,16 @@ def qr(input: Tensor, some: bool = True, *, out=None):
 
 
 def _svd(a, *, full_matrices):
-    u, s, vh = jnp.linalg.svd(a, full_matrices=full_matrices)
+    u, s, vh = jnp.linalg.svd(a, full_matrices=False)
+    m, n = a.shape[-2:]
+    if full_matrices and m != n:
+        # torch differentiates only the reduced part; the completing columns carry no gradient
+        uf, _, vhf = jnp.linalg.svd(jax.lax.stop_gradient(a), full_matrices=True)
+        k = min(m, n)
+        if m > n:
+            u = jnp.concatenate([u, uf[..., k:]], axis=-1)
+        else:
+            vh = jnp.concatenate([vh, vhf[..., k:, :]], axis=-2)
     return u, s, vh
 
 
@@ -618,7 +710,7 @@ def linalg_svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
 
 
 def _svd_v(a, *, some):
-    u, s, vh = jnp.linalg.svd(a, full_matrices=not some)
+    u, s, vh = _svd(a, full_matrices=not some)
     return u, s, _mH(vh)
 
 
@@ -910,8 +1002,82 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None)
 # -- matrix functions ---------------------------------------------------------------------------
 
 
+# Pade-13 coefficients of exp (Higham 2005, "The scaling and squaring method revisited")
+_PADE13 = (
+    64764752532480000.0,
+    32382376266240000.0,
+    7771770303897600.0,
+    1187353796428800.0,
+    129060195264000.0,
+    10559470521600.0,
+    670442572800.0,
+    33522128640.0,
+    1323241920.0,
+    40840800.0,
+    960960.0,
+    16380.0,
+    182.0,
+    1.0,
+)
+_THETA13 = 5.371920351148152
+
+
+def _expm_forward(a):
+    """Scaling and squaring with one Pade-13 approximant: a single branch keeps XLA's compile
+    small (jax.scipy's expm compiles five approximants and differentiates through them)."""
+    b = _PADE13
+    norm = jnp.max(jnp.sum(jnp.abs(a), axis=-2), axis=-1)
+    s = jnp.ceil(jnp.log2(norm / _THETA13))
+    s = jnp.where(jnp.isfinite(s) & (s > 0), s, 0).astype(jnp.int32)
+    a = a / jnp.exp2(s.astype(jnp.real(a).dtype))[..., None, None].astype(a.dtype)
+    eye = jnp.eye(a.shape[-1], dtype=a.dtype)
+    mm = functools.partial(jnp.matmul, precision="highest")
+    a2 = mm(a, a)
+    a4 = mm(a2, a2)
+    a6 = mm(a4, a2)
+    u = mm(
+        a,
+        mm(a6, b[13] * a6 + b[11] * a4 + b[9] * a2)
+        + b[7] * a6
+        + b[5] * a4
+        + b[3] * a2
+        + b[1] * eye,
+    )
+    v = mm(a6, b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+    r = jnp.linalg.solve(v - u, v + u)
+
+    def square(i, r):
+        return jnp.where((i < s)[..., None, None], mm(r, r), r)
+
+    return jax.lax.fori_loop(0, jnp.max(s, initial=0), square, r)
+
+
+@jax.custom_vjp
+def _expm(a):
+    return _expm_forward(a)
+
+
+def _expm_fwd(a):
+    return _expm_forward(a), a
+
+
+def _expm_bwd(a, g):
+    # torch's rule for analytic matrix functions: the upper-right block of exp([[A^H, G], [0, A^H]])
+    n = a.shape[-1]
+    ah = _mH(a)
+    top = jnp.concatenate([ah, g], axis=-1)
+    bottom = jnp.concatenate([jnp.zeros_like(ah), ah], axis=-1)
+    big = _expm_forward(jnp.concatenate([top, bottom], axis=-2))
+    return (big[..., :n, n:],)
+
+
+_expm.defvjp(_expm_fwd, _expm_bwd)
+
+
 def _matrix_exp(a):
-    return jax.scipy.linalg.expm(a)
+    if a.shape[-1] == 0:
+        return a
+    return _expm(a)
 
 
 _matrix_exp.backward_name = "LinalgMatrixExpBackward0"
@@ -1503,7 +1669,16 @@ def _unsupported(name: str, why: str):
 
 
 def _householder_product(a, tau):
-    return jax.lax.linalg.householder_product(a, tau)
+    # Q = H_0 H_1 ... H_{k-1} applied to the first n columns of I, with H_i = I - tau_i v_i v_i^H;
+    # written with matmuls so it is differentiable (JAX's primitive has no derivative)
+    m, n = a.shape[-2:]
+    x = jnp.broadcast_to(jnp.eye(m, n, dtype=a.dtype), a.shape)
+    rows = jnp.arange(m)
+    for i in reversed(range(tau.shape[-1])):
+        v = jnp.where(rows > i, a[..., :, i], jnp.where(rows == i, 1, 0).astype(a.dtype))
+        w = jnp.einsum("...m,...mn->...n", jnp.conj(v), x, precision="highest")
+        x = x - tau[..., i, None, None] * v[..., :, None] * w[..., None, :]
+    return x
 
 
 _householder_product.backward_name = "LinalgHouseholderProductBackward0"
