@@ -165,6 +165,7 @@ def _classify(k, items: list) -> int:
 
 
 def _check_index_bounds(v, size: int, dim: int) -> None:
+    # torch numbers ``dim`` among the index tensors of the key, not among the input's dims
     if _is_tracer(v) or not np.size(v):
         return
     a = np.asarray(v)
@@ -194,15 +195,14 @@ def _parse(key, shape: tuple, *, mask_as_index: bool = True) -> _Key:
     """
     items: list = []
     consumed = sum(_classify(k, items) for k in _as_tuple(key))
-    if sum(1 for kind, _ in items if kind == "ellipsis") > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     if consumed > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     basic, adv, arrays = [], [], []
     dim = 0
     for kind, v in items:
         if kind == "ellipsis":
-            n = len(shape) - consumed
+            # torch lets every Ellipsis stand for the unindexed dims (numpy allows one)
+            n = max(0, min(len(shape) - consumed, len(shape) - dim))
             basic += [(None, None, None)] * n
             adv += [_S] * n
             dim += n
@@ -246,7 +246,7 @@ def _parse(key, shape: tuple, *, mask_as_index: bool = True) -> _Key:
                 arrays += list(nz)
             dim += k
         else:  # integer index array
-            _check_index_bounds(v, shape[dim], dim)
+            _check_index_bounds(v, shape[dim], sum(1 for e in adv if e == _A))
             basic.append((None, None, None))
             adv.append(_A)
             arrays.append(v)
@@ -572,7 +572,12 @@ Tensor.__setitem__ = setitem
 def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
     """``input`` with ``values`` written at ``input[indices]`` (added if ``accumulate``);
     ``indices`` is a tuple of index tensors, None meaning a whole dimension."""
-    key = tuple(slice(None) if i is None else i for i in indices)
+    for n, i in enumerate(indices):
+        if not isinstance(i, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {n} in argument 0, but got {type(i).__name__}"
+            )
+    key = tuple(indices)
     values = _value_tensor(input, values)
     return _put(input, _parse(key, tuple(input.shape)), values, accumulate, True)
 
