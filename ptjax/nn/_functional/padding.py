@@ -74,7 +74,8 @@ def _check_edge_mode(input: Tensor, pads: tuple, mode: str) -> None:
         )
     spatial = input.shape[nd - k :]
     if mode == "reflect":
-        for j, ((lo, hi), n) in enumerate(zip(pads, spatial)):
+        # torch checks the last dimension first
+        for j, ((lo, hi), n) in reversed(list(enumerate(zip(pads, spatial)))):
             if lo >= n or hi >= n:
                 arg = 4 + 2 * (k - 1 - j)
                 raise RuntimeError(

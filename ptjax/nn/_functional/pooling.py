@@ -2,9 +2,10 @@
 
 Windows are gathered into a trailing axis of size prod(kernel_size) (strided slices for regular
 pooling, static gathers for adaptive pooling), so every reduction sees its window in torch's
-row-major order. Max pooling selects the FIRST maximum of each window (NaN counts as maximum) and
-routes the gradient to it alone, exactly as torch's kernels do, ties included; ``return_indices``
-gives the flat index of that element within its input plane (h * W + w, ...), torch's layout.
+row-major order. Max pooling selects the FIRST maximum of each window (the last NaN if it has
+any) and routes the gradient to it alone, exactly as torch's kernels do, ties included;
+``return_indices`` gives the flat index of that element within its input plane (h * W + w, ...),
+torch's layout.
 All geometry (output sizes, divisors, index tables) is static and computed on the host.
 """
 
@@ -265,9 +266,14 @@ def _lowest(dt):
 
 
 def _select_first_max(w):
-    """Value and position of the first maximum along the last axis (NaN wins), with the gradient
-    routed to that position only."""
+    """Value and position of the first maximum along the last axis (the last NaN wins), with
+    the gradient routed to that position only."""
     arg = jnp.argmax(w, axis=-1)
+    if jnp.issubdtype(w.dtype, jnp.floating):
+        # torch's kernels take every NaN they meet, so the LAST NaN of a window wins
+        nan = jnp.isnan(w)
+        last_nan = w.shape[-1] - 1 - jnp.argmax(nan[..., ::-1], axis=-1)
+        arg = jnp.where(jnp.any(nan, axis=-1), last_nan, arg)
     hit = arg[..., None] == jnp.arange(w.shape[-1])
     return jnp.sum(jnp.where(hit, w, jnp.zeros((), w.dtype)), axis=-1), arg
 
@@ -446,7 +452,7 @@ def _avg_pool(x, *, kernel, stride, padding, out, batched, count_include_pad, di
         div = np.full(out, divisor_override, np.int64)
     div = np.where(valid, div, 1)
     if integral:
-        y = lax.div(total, jnp.asarray(div, x.dtype))
+        y = lax.div(total, jnp.broadcast_to(jnp.asarray(div, x.dtype), total.shape))
     else:
         y = total / jnp.asarray(div, x.dtype)
     if not valid.all():  # windows entirely in the ceil_mode overhang average to 0
@@ -758,7 +764,6 @@ def _unpool_output_size(input: Tensor, kernel, stride, padding, output_size) -> 
     if output_size is None:
         ret = default
     else:
-        output_size = list(output_size)
         if len(output_size) == nd + 2:
             output_size = output_size[2:]
         if len(output_size) != nd:
