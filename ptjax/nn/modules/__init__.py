@@ -5,10 +5,12 @@ from ptjax.nn.modules.module import *  # noqa: I001  (Module first: the others b
 from ptjax.nn.modules.container import *
 from ptjax.nn.modules.conv import *
 from ptjax.nn.modules.activation import *
+from ptjax.nn.modules.batchnorm import *
 from ptjax.nn.modules.distance import *
 from ptjax.nn.modules.dropout import *
 from ptjax.nn.modules.flatten import *
 from ptjax.nn.modules.fold import *
+from ptjax.nn.modules.instancenorm import *
 from ptjax.nn.modules.linear import *
 from ptjax.nn.modules.loss import *
 from ptjax.nn.modules.normalization import *
