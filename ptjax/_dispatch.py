@@ -21,6 +21,7 @@ import weakref
 import jax
 import jax.numpy as jnp
 
+from ptjax._tensor import Tensor
 from ptjax.autograd.grad_mode import state as _grad_state
 from ptjax.autograd.graph import OpNode
 
@@ -228,77 +229,165 @@ def op_cache_info() -> dict:
     return {"ops": len(_ops), "backwards": sum(len(o._diffs) for o in _ops.values())}
 
 
+# -- Python numbers as device scalars ---------------------------------------------------------
+# A Python number passed to a jitted function is copied to the device on every call (a few
+# microseconds, as much as a small op itself). Numbers recur (``x * 2``, ``alpha=1``), so each
+# is converted once: ``jnp.asarray`` keeps JAX's weak type, so the compiled program and its
+# result dtype are the same as for the number itself.
+_SCALARS: dict = {}
+_SCALAR_CACHE_MAX = 4096
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _scalar(v):
+    cls = v.__class__
+    if cls is float:
+        if v == 0.0 or v != v:
+            # -0.0 == 0.0 and nan != nan: keyed by their bits instead
+            key = (float, v.hex())
+        else:
+            key = (float, v)
+    elif cls is int and not _INT64_MIN <= v <= _INT64_MAX:
+        return v
+    else:
+        key = (cls, v)
+    arr = _SCALARS.get(key)
+    if arr is None:
+        if len(_SCALARS) >= _SCALAR_CACHE_MAX:
+            return v
+        arr = _SCALARS[key] = jnp.asarray(v)
+        _SCALAR_OF_ID[id(arr)] = v
+    return arr
+
+
+# The cached arrays must not reach a trace: JAX hoists a concrete array captured by a traced
+# program into an extra executable argument, and when two traces capture the same array object
+# into otherwise identical programs, the second reuses the first's executable with a different
+# argument count ("Execution supplied 6 arguments but compiled program expected 7").
+_SCALAR_OF_ID: dict = {}
+
+
+def _literals(vals: list) -> list:
+    """``vals`` for a trace: cached scalar arrays back to the Python numbers they stand for."""
+    return [_SCALAR_OF_ID.get(id(v), v) if v.__class__ is not _Tracer else v for v in vals]
+
+
+_SCALAR_TYPES = frozenset((int, float, bool, complex))
+
+
 def apply(impl, *args, **static):
     """Run ``impl(*args, **static)`` on tensors' JAX values and record it for autograd.
 
     Returns a Tensor, or a tuple of Tensors when ``impl`` returns a tuple.
     """
-    from ptjax._tensor import Tensor
-
     record = _grad_state.enabled
     vals = []
     diff = None  # (flat position, tensor) of the inputs that require grad
     spec = None
-    for k, a in enumerate(args):
+    for a in args:
         if isinstance(a, Tensor):
-            vals.append(a._value)
+            vals.append(a._val if a._base is None else a._value)
             if record and a._rg:
                 if diff is None:
                     diff = []
                 diff.append((len(vals) - 1, a))
-        elif type(a) is list or type(a) is tuple:
-            if spec is None:
-                spec = [-1] * k
-            spec.append(len(a))
-            for x in a:
-                if isinstance(x, Tensor):
-                    vals.append(x._value)
-                    if record and x._rg:
-                        if diff is None:
-                            diff = []
-                        diff.append((len(vals) - 1, x))
-                else:
-                    vals.append(x)
-            continue
+        elif a.__class__ in _SCALAR_TYPES:
+            vals.append(_scalar(a))
+        elif a.__class__ is list or a.__class__ is tuple:
+            spec = _sequence_args(args, vals, record)
+            diff = [(i, t) for i, t in spec[1]] or None
+            spec = spec[0]
+            break
         else:
             vals.append(a)
-        if spec is not None:
-            spec.append(-1)
-    op = _get_op(impl, tuple(static.items()), tuple(spec) if spec is not None else None)
+    key = (impl, tuple(static.items()), spec)
+    op = _ops.get(key)
+    if op is None:
+        op = _ops[key] = _Op(impl, key[1], spec)
     if diff is None:
-        out = op.fwd(*vals)
-        if type(out) is tuple or type(out) is list:
-            return tuple(Tensor._make(o) for o in out)
-        return Tensor._make(out)
-    return _record(op, vals, diff, Tensor, args)
+        for v in vals:
+            if isinstance(v, _Tracer):
+                # inside a trace, inline the op: a nested jit adds nothing there, and XLA sees
+                # one flat program
+                out = op.call(*_literals(vals))
+                break
+        else:
+            out = op.fwd(*vals)
+        if out.__class__ is tuple or out.__class__ is list:
+            return tuple(_wrap(o) for o in out)
+        t = _new(Tensor)
+        t._val = out
+        return t
+    return _record(op, vals, diff, args)
 
 
-def _is_inexact(dt) -> bool:
-    return jnp.issubdtype(dt, jnp.inexact)
+def _sequence_args(args, vals: list, record: bool):
+    """Flatten arguments of which some are sequences (``cat([a, b])``): returns the spec (see
+    ``_unflatten``) and the differentiable ``(flat position, tensor)`` pairs; fills ``vals``."""
+    vals.clear()
+    spec, diff = [], []
+    for a in args:
+        items = a if a.__class__ is list or a.__class__ is tuple else None
+        for x in items if items is not None else (a,):
+            if isinstance(x, Tensor):
+                vals.append(x._val if x._base is None else x._value)
+                if record and x._rg:
+                    diff.append((len(vals) - 1, x))
+            elif x.__class__ in _SCALAR_TYPES:
+                vals.append(_scalar(x))
+            else:
+                vals.append(x)
+        spec.append(len(items) if items is not None else -1)
+    return tuple(spec), diff
 
 
-def _record(op: _Op, vals: list, diff: list, Tensor, args):
-    diff_in = tuple(i for i, _ in diff)
+_new = object.__new__
+
+
+def _wrap(value):
+    t = _new(Tensor)
+    t._val = value
+    return t
+
+
+_FLOAT_KINDS = frozenset("fcV")  # float, complex, and ml_dtypes' bfloat16/float8 ('V')
+
+
+def _record(op: _Op, vals: list, diff: list, args):
+    diff_in = tuple([i for i, _ in diff])
     vjp = None
-    if any(isinstance(v, _Tracer) for v in vals):
-        # On tracers JAX builds the VJP now, so a compiled step traces exactly jax.vjp's program
-        # and nothing is recomputed. Integer outputs get float0 cotangents (see OpNode).
-        out, vjp = jax.vjp(op.restricted(vals, diff_in), *[vals[i] for i in diff_in])
+    for v in vals:
+        if isinstance(v, _Tracer):
+            # On tracers JAX builds the VJP now, so a compiled step traces exactly jax.vjp's
+            # program and nothing is recomputed. Integer outputs get float0 cotangents.
+            vals = _literals(vals)
+            out, vjp = jax.vjp(op.restricted(vals, diff_in), *[vals[i] for i in diff_in])
+            break
     else:
         out = op.fwd(*vals)
-    single = not isinstance(out, tuple | list)
-    outs = (out,) if single else tuple(out)
-    diff_out = tuple(p for p, o in enumerate(outs) if _is_inexact(o.dtype))
+    cls = out.__class__
+    if cls is not tuple and cls is not list:
+        single = True
+        outs = (out,)
+        diff_out = (0,) if out.dtype.kind in _FLOAT_KINDS else ()
+    else:
+        single = False
+        outs = tuple(out)
+        diff_out = tuple([p for p, o in enumerate(outs) if o.dtype.kind in _FLOAT_KINDS])
+    d = op._diffs.get((diff_in, diff_out))
+    if d is None:
+        d = op._diffs[(diff_in, diff_out)] = _Diff(op, diff_in, diff_out, single)
     node = OpNode(
-        _get_diff(op, diff_in, diff_out, single),
+        d,
         tuple(vals),
         vjp,
-        tuple(t._edge() for _, t in diff),
-        tuple((o.shape, o.dtype) for o in outs),
+        tuple([t._edge() for _, t in diff]),
+        tuple([(o.shape, o.dtype) for o in outs]),
     )
     wrapped = []
     for p, o in enumerate(outs):
-        t = Tensor._make(o)
+        t = _new(Tensor)
+        t._val = o
         if p in diff_out:
             t._rg = True
             t._grad_fn = node

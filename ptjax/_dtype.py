@@ -104,6 +104,15 @@ _ALL = (bool, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16,
 _ALL += (float32, float64, complex64, complex128)
 _FROM_NP = {d.np: d for d in _ALL}
 _NAMES = {d.name: d for d in _ALL}
+# numpy's builtin dtypes are singletons: looking them up by id skips hashing a dtype (slow),
+# which matters on every op. Other equal dtype objects fall back to _FROM_NP.
+_BY_ID = {id(d.np): d for d in _ALL}
+
+
+def of_np(np_dtype) -> dtype:
+    """The ptjax dtype of a numpy/JAX array's dtype (KeyError for unsupported ones)."""
+    d = _BY_ID.get(id(np_dtype))
+    return d if d is not None else _FROM_NP[np_dtype]
 
 
 def _by_name(name: str) -> dtype:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import copy as _copy
 import functools
+import math
 import weakref
 
 import jax
@@ -20,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ptjax import _dtype as D
+from ptjax import autograd as _autograd
 from ptjax._device import as_device, from_jax_device, to_jax_device
 from ptjax._device import device as Device
 from ptjax.autograd import graph as _graph
@@ -286,9 +288,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Compute the gradient of this tensor w.r.t. graph leaves, accumulating into ``.grad``."""
-        from ptjax.autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
@@ -373,23 +373,23 @@ class Tensor:
 
     def dim(self) -> int:
         """Number of dimensions."""
-        return self._value.ndim
+        return len(self._value.shape)
 
     ndimension = dim
 
     @property
     def ndim(self) -> int:
-        return self._value.ndim
+        return len(self._value.shape)
 
     def numel(self) -> int:
         """Number of elements."""
-        return int(np.prod(self._value.shape, dtype=np.int64))
+        return math.prod(self._value.shape)
 
     nelement = numel
 
     @property
     def dtype(self) -> D.dtype:
-        return D._FROM_NP[self._value.dtype]
+        return D.of_np(self._value.dtype)
 
     @property
     def device(self) -> Device:
@@ -448,21 +448,35 @@ class Tensor:
         return self.dtype.is_signed
 
     def is_contiguous(self, memory_format=None) -> bool:
-        """Always True: a JAX array is a dense row-major buffer with no strides."""
-        return True
+        """Whether the elements lie in row-major order in the base's memory, as in torch
+        (a tensor that is not a view always does; ``x.t()`` does not)."""
+        if self._base is None:
+            return True
+        from ptjax._ops.shape import view_is_contiguous
+
+        return view_is_contiguous(self)
 
     def stride(self, dim: int | None = None):
-        """Row-major strides of the shape (ptjax tensors are always contiguous)."""
+        """The strides torch would have: row-major, or a view's layout in its base."""
         shape = self._value.shape
-        strides, acc = [], 1
-        for s in reversed(shape):
-            strides.append(acc)
-            acc *= max(s, 1)
-        strides = tuple(reversed(strides))
+        if self._base is None:
+            strides, acc = [], 1
+            for s in reversed(shape):
+                strides.append(acc)
+                acc *= max(s, 1)
+            strides = tuple(reversed(strides))
+        else:
+            from ptjax._ops.shape import view_layout
+
+            strides = view_layout(self)[0]
         return strides if dim is None else strides[_wrap_dim(dim, len(shape))]
 
     def storage_offset(self) -> int:
-        return 0
+        if self._base is None:
+            return 0
+        from ptjax._ops.shape import view_layout
+
+        return view_layout(self)[1]
 
     def data_ptr(self) -> int:
         return id(self._value)
@@ -585,8 +599,8 @@ class Tensor:
         )
 
     def contiguous(self, memory_format=None) -> Tensor:
-        """Returns self: ptjax tensors are always contiguous."""
-        return self
+        """Self if it is contiguous, else a row-major copy (so writes no longer reach a base)."""
+        return self if self.is_contiguous() else self.clone()
 
     def pin_memory(self) -> Tensor:
         return self
@@ -841,13 +855,24 @@ def _write_view(root, new, *, chain):
 _write_view.backward_name = "torch::autograd::CopySlices"
 
 
+_INT_OPERAND = (D.int64, 2)
+_BOOL_OPERAND = (D.bool, 2)
+
+
 def promotion_signature(args) -> tuple:
     """``(dtype, category)`` of each operand, for torch's promotion rules (see ``_dtype``)."""
     sig = []
     for a in args:
-        if isinstance(a, Tensor):
-            v = a._value
-            sig.append((D._FROM_NP[v.dtype], 0 if v.ndim else 1))
+        cls = a.__class__
+        if cls is builtins.float:
+            sig.append((D._default[0], 2))
+        elif cls is builtins.int:
+            sig.append(_INT_OPERAND)
+        elif isinstance(a, Tensor):
+            v = a._val if a._base is None else a._value
+            sig.append((D.of_np(v.dtype), 0 if v.shape else 1))
+        elif cls is builtins.bool:
+            sig.append(_BOOL_OPERAND)
         elif isinstance(a, builtins.bool | builtins.int | builtins.float | complex):
             sig.append((D.scalar_dtype(a), 2))
         elif isinstance(a, np.ndarray | jax.Array | np.generic):

@@ -36,16 +36,27 @@ __all__ = [
 def _as_tuple(x):
     if x is None:
         return None
-    from ptjax._tensor import Tensor
-
-    if isinstance(x, Tensor):
+    if isinstance(x, graph.tensor_type()):
         return (x,)
     return tuple(x)
 
 
-def _root_grads(outputs, grad_outputs, create_graph):
-    from ptjax._tensor import Tensor
+_ONES: dict = {}
 
+
+def _ones(shape: tuple, dtype):
+    """The implicit ``1`` gradient of a scalar output, made once per shape and dtype."""
+    key = (shape, dtype)
+    g = _ONES.get(key)
+    if g is None:
+        g = jnp.ones(shape, dtype)
+        if len(_ONES) < 256:
+            _ONES[key] = g
+    return g
+
+
+def _root_grads(outputs, grad_outputs, create_graph):
+    Tensor = graph.tensor_type()
     grads = []
     for i, out in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None else None
@@ -60,7 +71,7 @@ def _root_grads(outputs, grad_outputs, create_graph):
                 raise RuntimeError(
                     f"grad can be computed only for real floating point outputs but got {out.dtype}"
                 )
-            g = jnp.ones(out.shape, out._value.dtype)
+            g = _ones(out._value.shape, out._value.dtype)
         elif isinstance(g, Tensor):
             if g.shape != out.shape:
                 raise RuntimeError(

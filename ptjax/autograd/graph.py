@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ptjax.autograd.grad_mode import state
+
 __all__ = ["Node", "AccumulateGrad", "run_backward"]
 
 _sequence = itertools.count()
@@ -110,13 +112,16 @@ class AccumulateGrad(Node):
     _name = "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable) -> None:
-        super().__init__((), ((tuple(variable.shape), variable.dtype.np),))
+        # built once per leaf and backward: only what the engine reads
+        self.next_edges = ()
+        self.out_meta = _ONE_OUTPUT
         self.seq = -1  # leaves are reached last
+        self.pre_hooks = None
+        self.hooks = None
         self.variable = variable
 
     def accumulate(self, grad, create_graph: bool) -> None:
-        from ptjax._tensor import Tensor
-
+        Tensor = tensor_type()
         var = self.variable
         old = var._grad
         if old is None:
@@ -129,7 +134,7 @@ class AccumulateGrad(Node):
         else:
             # torch adds into the existing .grad in place, so references to it see the sum
             g = grad._value if isinstance(grad, Tensor) else grad
-            old._val = old._value + g
+            old._val = _add_values(old._value, g)
             old._ver += 1
         if var._post_acc_hooks:
             for hook in list(var._post_acc_hooks):
@@ -146,7 +151,12 @@ class OpNode(Node):
     __slots__ = ("op", "values", "vjp", "saved", "_layout")
 
     def __init__(self, op, values, vjp, next_edges, out_meta) -> None:
-        super().__init__(next_edges, out_meta)
+        # Node.__init__ inlined: one of these is built per recorded op
+        self.next_edges = next_edges
+        self.out_meta = out_meta
+        self.seq = next(_sequence)
+        self.pre_hooks = None
+        self.hooks = None
         self.op = op  # the _Diff: implementation, static arguments, differentiable positions
         self.values = values  # the JAX values of every input, as the op received them
         self.vjp = vjp  # JAX's own VJP closure when the op ran on tracers
@@ -159,7 +169,8 @@ class OpNode(Node):
         return self.op.backward_name
 
     def release(self) -> None:
-        if self._layout is None and self.values is not None:
+        values = self.values
+        if self._layout is None and values is not None and len(values) != len(self.next_edges):
             self._layout = self._edge_layout()
         self.values = None
         self.vjp = None
@@ -183,10 +194,11 @@ class OpNode(Node):
             if k < len(diff_in) and diff_in[k] == i:
                 layout.append(k)
                 k += 1
-            elif hasattr(v, "dtype") and hasattr(v, "shape"):
-                if jnp.issubdtype(v.dtype, jnp.inexact):
+            elif type(v) in _NUMBERS or getattr(v, "weak_type", False):
+                # a Python number (dispatch passes numbers as weakly typed 0-d arrays)
+                if i in wrapped:
                     layout.append(-1)
-            elif i in wrapped and type(v) in (int, float, complex, bool):
+            elif getattr(getattr(v, "dtype", None), "kind", "") in "fcV":
                 layout.append(-1)
         return tuple(layout)
 
@@ -304,36 +316,70 @@ def _type_name(t) -> str:
 
 
 def _gather_nodes(root_nodes) -> list:
-    seen = set()
-    order = []
-    stack = list(root_nodes)
+    seen = set(root_nodes)
+    order = list(seen)
+    stack = list(order)
     while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        order.append(node)
-        for e in node.next_edges:
-            if e is not None and id(e[0]) not in seen:
-                stack.append(e[0])
-    order.sort(key=lambda n: n.seq, reverse=True)
+        for e in stack.pop().next_edges:
+            if e is not None:
+                n = e[0]
+                if n not in seen:
+                    seen.add(n)
+                    order.append(n)
+                    stack.append(n)
+    order.sort(key=_seq, reverse=True)
     return order
 
 
+def _seq(node) -> int:
+    return node.seq
+
+
+def _all_none(grads: list) -> bool:
+    # not grads.count(None): that compares arrays with ==, which is slow in JAX
+    for g in grads:
+        if g is not None:
+            return False
+    return True
+
+
+_Tensor = None
+
+
+def tensor_type():
+    """``ptjax.Tensor`` (imported on first use: the tensor module imports this one)."""
+    global _Tensor
+    if _Tensor is None:
+        from ptjax._tensor import Tensor
+
+        _Tensor = Tensor
+    return _Tensor
+
+
 def _needed_for(order: list, targets: set) -> set:
-    """Ids of the nodes from which a target node can be reached (pruning for autograd.grad)."""
+    """The nodes from which a target node can be reached (pruning for autograd.grad)."""
     needed = set()
     for node in reversed(order):  # increasing sequence: inputs before consumers
-        if id(node) in targets or any(
-            e is not None and id(e[0]) in needed for e in node.next_edges
-        ):
-            needed.add(id(node))
+        if node in targets or any(e is not None and e[0] in needed for e in node.next_edges):
+            needed.add(node)
     return needed
+
+
+_NUMBERS = (int, float, complex, bool)
+_ONE_OUTPUT = ((None, None),)  # AccumulateGrad's single output; its meta is never read
+
+
+@jax.jit
+def _add_values(a, b):
+    # a jitted add takes JAX's fast dispatch path; ``a + b`` on arrays takes the slow one
+    return a + b
 
 
 def _add(a, b):
     if a is None:
         return b
+    if isinstance(a, jax.Array) and isinstance(b, jax.Array) and a.shape == b.shape:
+        return _add_values(a, b)
     return a + b
 
 
@@ -346,14 +392,14 @@ def run_backward(
     to ``inputs`` when given. Without, the gradients of ``inputs`` are returned
     (``autograd.grad``) and no ``.grad`` is touched.
     """
-    from ptjax._tensor import Tensor
-    from ptjax.autograd.grad_mode import set_grad_enabled
-
-    buffers: dict[int, list] = {}
+    Tensor = tensor_type()
+    buffers: dict = {}  # node -> [gradient of each output]
     root_nodes = []
     for t, g in zip(roots, root_grads):
         node, nr = t._edge()
-        slot = buffers.setdefault(id(node), [None] * len(node.out_meta))
+        slot = buffers.get(node)
+        if slot is None:
+            slot = buffers[node] = [None] * len(node.out_meta)
         slot[nr] = _add(slot[nr], g)
         root_nodes.append(node)
 
@@ -364,7 +410,7 @@ def run_backward(
         captures = {}
         for i, t in enumerate(inputs):
             node, nr = t._edge()
-            captures.setdefault(id(node), []).append((nr, i))
+            captures.setdefault(node, []).append((nr, i))
         needed = _needed_for(order, set(captures))
     results = [None] * (len(inputs) if inputs is not None else 0)
 
@@ -374,17 +420,20 @@ def run_backward(
     def as_value(g):
         return g if create_graph or not isinstance(g, Tensor) else g._value
 
-    with set_grad_enabled(create_graph):
+    prev_enabled = state.enabled
+    state.enabled = create_graph
+    try:
         for node in order:
-            grads = buffers.pop(id(node), None)
-            if grads is None or all(g is None for g in grads):
+            grads = buffers.pop(node, None)
+            if grads is None or _all_none(grads):
                 if not retain_graph:
                     node.release()
                 continue
-            if needed is not None and id(node) not in needed:
+            if needed is not None and node not in needed:
                 continue
+            is_leaf = node.__class__ is AccumulateGrad
             pre_hooks = node.pre_hooks
-            if type(node) is AccumulateGrad and node.variable._leaf_hooks:
+            if is_leaf and node.variable._leaf_hooks:
                 pre_hooks = node.variable._leaf_hooks + (pre_hooks or [])
             if pre_hooks:
                 for nr, hook in list(pre_hooks):
@@ -396,14 +445,14 @@ def run_backward(
                         new = hook(as_tensor(grads[nr]))
                         if new is not None:
                             grads[nr] = as_value(new)
-            if captures is not None and id(node) in captures:
-                for nr, i in captures[id(node)]:
+            if captures is not None and node in captures:
+                for nr, i in captures[node]:
                     g = grads[nr]
                     results[i] = as_tensor(g) if g is not None else None
-                if not accumulate and isinstance(node, AccumulateGrad):
+                if not accumulate and is_leaf:
                     continue
-            if isinstance(node, AccumulateGrad):
-                if accumulate and (captures is None or id(node) in captures):
+            if is_leaf:
+                if accumulate and (captures is None or node in captures):
                     node.accumulate(grads[0], create_graph)
                 continue
             input_grads = node.apply(grads, create_graph)
@@ -428,10 +477,15 @@ def run_backward(
                     continue
                 if not create_graph and isinstance(g, Tensor):
                     g = g._value
-                slot = buffers.get(id(edge[0]))
+                nxt = edge[0]
+                slot = buffers.get(nxt)
                 if slot is None:
-                    slot = buffers[id(edge[0])] = [None] * len(edge[0].out_meta)
-                slot[edge[1]] = _add(slot[edge[1]], g)
+                    slot = buffers[nxt] = [None] * len(nxt.out_meta)
+                    slot[edge[1]] = g
+                else:
+                    slot[edge[1]] = _add(slot[edge[1]], g)
+    finally:
+        state.enabled = prev_enabled
     return results
 
 
