@@ -450,10 +450,6 @@ _ce_probs.backward_name = "SumBackward1"
 
 def _check_class_indices(input: Tensor, target: Tensor, weight, ignore_index: int) -> int:
     """torch's shape/dtype/range checks for class-index targets; returns the class axis."""
-    if target.dtype not in (D.int64, D.uint8):
-        raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {_type_title(target.dtype)}"
-        )
     nd = input.dim()
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
@@ -478,6 +474,10 @@ def _check_class_indices(input: Tensor, target: Tensor, weight, ignore_index: in
             )
         if list(target.shape) != want:
             raise RuntimeError(f"Expected target size {want}, got {list(target.shape)}")
+    if target.dtype not in (D.int64, D.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_type_title(target.dtype)}"
+        )
     c = input.shape[ca]
     if weight is not None and weight.numel() != c:
         raise RuntimeError(
@@ -677,8 +677,9 @@ def _poisson_nll(x, y, *, log_input, full, eps, reduction):
     else:
         loss = x - y * jnp.log(x + eps)
     if full:
-        y_safe = jnp.where(y > 1, y, jnp.ones_like(y))
-        stirling = y_safe * jnp.log(y_safe) - y_safe + 0.5 * jnp.log(2 * math.pi * y_safe)
+        # computed on every target and masked after, as torch does (so the target's gradient
+        # is NaN where it is 0, exactly as in torch)
+        stirling = y * jnp.log(y) - y + 0.5 * jnp.log(2 * math.pi * y)
         loss = loss + jnp.where(y > 1, stirling, jnp.zeros_like(stirling))
     return _reduce(loss, reduction)
 
@@ -954,7 +955,7 @@ def _ctc_nll_core(lp, targets, in_len, tgt_len, blank):
     last = jnp.take_along_axis(alpha, (end - 1)[:, None], axis=1)[:, 0]
     prev = jnp.take_along_axis(alpha, jnp.maximum(end - 2, 0)[:, None], axis=1)[:, 0]
     prev = jnp.where(end >= 2, prev, neg)
-    return -jnp.logaddexp(last, prev)
+    return -_lse3(last, prev, jnp.full_like(last, neg))
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(4, 5))
@@ -1033,7 +1034,7 @@ def ctc_loss(
     if il is not None and il.size and il.max() > t_max:
         raise RuntimeError(
             f"Expected input_lengths to have value at most {t_max}, but got value "
-            f"{int(il.max())} (while checking arguments for ctc_loss_cpu)"
+            f"{int(il.max())} (while checking arguments for ctc_loss_allocate_outputs)"
         )
     tl = _concrete(tgt_len)
     if targets.dim() == (2 if batched else 1) and batched and tl is not None and tl.size:
@@ -1041,7 +1042,7 @@ def ctc_loss(
             raise RuntimeError(
                 f"Expected tensor to have size at least {int(tl.max())} at dimension 1, but got "
                 f"size {targets.shape[1]} for argument #2 'targets' (while checking arguments "
-                "for ctc_loss_cpu)"
+                "for ctc_loss_allocate_outputs)"
             )
     s_max = 0
     if batched and targets.dim() == 1:

@@ -254,7 +254,7 @@ def _adaptive_windows(x, nd, out, fill):
     x = x.transpose(perm)
     valid = valid.transpose(tuple(2 * i for i in range(nd)) + tuple(2 * i + 1 for i in range(nd)))
     kshape = x.shape[x.ndim - nd :]
-    x = x.reshape(x.shape[: lead + nd] + (-1,))
+    x = x.reshape(x.shape[: lead + nd] + (math.prod(kshape),))
     valid = valid.reshape(valid.shape[:nd] + (-1,))
     if not valid.all():
         x = jnp.where(jnp.asarray(valid), x, jnp.asarray(fill, x.dtype))
@@ -738,16 +738,42 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mo
 # -- unpooling ------------------------------------------------------------------------------------
 
 
+def _unpool_flat(x, idx, size: int):
+    """Scatter the (N, C, L) values to their per-plane positions in zeros (N, C, size)."""
+    n, c, _ = x.shape
+    rows = jnp.arange(n)[:, None, None]
+    chans = jnp.arange(c)[None, :, None]
+    return jnp.zeros((n, c, size), x.dtype).at[rows, chans, idx].set(x, mode="drop")
+
+
+@jax.custom_vjp
+def _unpool_scatter(x, idx, size_like):
+    return _unpool_flat(x, idx, size_like.shape[-1])
+
+
+def _unpool_scatter_fwd(x, idx, size_like):
+    return _unpool_scatter(x, idx, size_like), (idx, size_like)
+
+
+def _unpool_scatter_bwd(res, g):
+    # torch's backward gathers the output gradient at every index, repeated indices included
+    idx, size_like = res
+    gx = jnp.take_along_axis(g, jnp.clip(idx, 0, g.shape[-1] - 1), axis=-1)
+    return gx, None, None
+
+
+_unpool_scatter.defvjp(_unpool_scatter_fwd, _unpool_scatter_bwd)
+
+
 def _max_unpool(x, idx, *, out, batched):
     if not batched:
         x, idx = x[None], idx[None]
     n, c = x.shape[:2]
-    flat_x = x.reshape(n, c, -1)
-    flat_i = idx.reshape(n, c, -1)
-    y = jnp.zeros((n, c, math.prod(out)), x.dtype)
-    rows = jnp.arange(n)[:, None, None]
-    chans = jnp.arange(c)[None, :, None]
-    y = y.at[rows, chans, flat_i].set(flat_x, mode="drop")
+    plane = math.prod(x.shape[2:])
+    size = math.prod(out)
+    y = _unpool_scatter(
+        x.reshape(n, c, plane), idx.reshape(n, c, plane), jnp.zeros((0, size), x.dtype)
+    )
     y = y.reshape((n, c) + out)
     return y if batched else y[0]
 

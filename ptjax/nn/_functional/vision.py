@@ -11,6 +11,7 @@ gathers (scatter-adds), the same sums torch's backward kernels compute.
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -682,7 +683,10 @@ def _gather_points(x, idx_list):
         valid = ok if valid is None else valid & ok
         safe = jnp.clip(idx, 0, spatial[i] - 1)
         flat_idx = safe if flat_idx is None else flat_idx * spatial[i] + safe
-    vals = jnp.take_along_axis(x.reshape(n, c, -1), flat_idx.reshape(n, 1, -1), axis=2)
+    points = math.prod(idx_list[0].shape[1:])
+    vals = jnp.take_along_axis(
+        x.reshape(n, c, math.prod(spatial)), flat_idx.reshape(n, 1, points), axis=2
+    )
     vals = vals.reshape((n, c) + idx_list[0].shape[1:])
     return jnp.where(valid[:, None], vals, jnp.zeros((), x.dtype))
 
