@@ -4,6 +4,7 @@ Each module here owns one family; importing this package registers their Tensor 
 """
 
 from ptjax._ops.blas import *
+from ptjax._ops.copying import *
 from ptjax._ops.creation import *
 from ptjax._ops.indexing import *
 from ptjax._ops.linalg_ops import *
