@@ -17,5 +17,6 @@ from ptjax.nn.modules.normalization import *
 from ptjax.nn.modules.padding import *
 from ptjax.nn.modules.pixelshuffle import *
 from ptjax.nn.modules.pooling import *
+from ptjax.nn.modules.rnn import *
 from ptjax.nn.modules.sparse import *
 from ptjax.nn.modules.upsampling import *

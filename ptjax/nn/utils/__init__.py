@@ -2,3 +2,4 @@
 
 from ptjax.nn.utils.clip_grad import *  # noqa: I001
 from ptjax.nn.utils.convert_parameters import *
+from ptjax.nn.utils import rnn
