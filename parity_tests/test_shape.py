@@ -565,6 +565,64 @@ def test_view_of_view_and_base_grads():
     check(fn, [randn(3, 4), randn(3)])
 
 
+def test_view_layout_matches_torch():
+    # strides, offsets and contiguity of views follow torch, so reshape/view/contiguous of a
+    # transposed or strided view copy (or refuse) exactly where torch does
+    def views(t):
+        x = t.arange(24.0).reshape(2, 3, 4)
+        return [
+            x.transpose(0, 2),
+            x[:, ::2],
+            x[1],
+            x[:, 1],
+            x.unsqueeze(1),
+            x.expand(2, 2, 3, 4),
+            x.diagonal(0, 1, 2),
+            x.unfold(2, 2, 1),
+            x[1:, 1:].permute(2, 0, 1),
+            x.view(6, 4)[1:3],
+            x.movedim(0, 2)[::2],
+            x.narrow(2, 1, 2),
+        ]
+
+    for a, b in zip(views(torch), views(ptjax)):
+        # strides of size-1 dims carry no layout information (torch's depend on op history)
+        sized = [k for k, n in enumerate(a.shape) if n != 1]
+        assert [b.stride(k) for k in sized] == [a.stride(k) for k in sized]
+        assert b.storage_offset() == a.storage_offset()
+        assert b.is_contiguous() == a.is_contiguous()
+        for shape in [(-1,), (a.shape[0], -1), tuple(a.shape)[::-1]]:
+            try:
+                a.view(shape)
+            except RuntimeError:
+                raises(
+                    RuntimeError,
+                    "view size is not compatible with input tensor's size and stride",
+                    b.view,
+                    shape,
+                )
+            else:
+                b.view(shape)
+
+
+def test_reshape_of_non_contiguous_views_copies():
+    def fn(t, x):
+        y = x.clone()
+        r = y.t().reshape(-1)  # a copy in torch: writing to it leaves y alone
+        r[0] = 100.0
+        f = y[:, ::2].flatten()
+        f.mul_(2.0)
+        c = y.t().contiguous()
+        c.add_(1.0)
+        v = y[:2].reshape(2, 2, 2)  # still a view
+        v[0, 0, 0] = -5.0
+        a = y.t().ravel()
+        a.zero_()
+        return y, r, f, c, v, a
+
+    check(fn, [randn(3, 4)])
+
+
 def test_inplace_on_view_of_leaf_raises():
     for lib in (torch, ptjax):
         x = lib.ones(3, 4, requires_grad=True)

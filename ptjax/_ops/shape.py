@@ -10,6 +10,7 @@ reach the base tensor and a view sees later in-place changes of its base.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import warnings
 
@@ -20,7 +21,14 @@ import numpy as np
 from ptjax._dispatch import _backward_name, apply
 from ptjax._errors import unsupported
 from ptjax._ops._registry import alias, tensor_op
-from ptjax._tensor import _LEAF_INPLACE, _VIEW_LEAF_INPLACE, Size, Tensor, _wrap_dim
+from ptjax._tensor import (
+    _LEAF_INPLACE,
+    _VIEW_LEAF_INPLACE,
+    Size,
+    Tensor,
+    _apply_chain,
+    _wrap_dim,
+)
 from ptjax.autograd.grad_mode import state as _grad_state
 
 __all__ = [
@@ -206,30 +214,126 @@ def _alias(x):
 _alias.backward_name = "AliasBackward0"
 
 
+# -- memory layout of views ------------------------------------------------------------------------
+# A view's elements lie in its root's row-major buffer at ``offset + sum(i_k * strides_k)``, as
+# in torch. Reshaping a view is itself a view only where torch's stride rules allow it; otherwise
+# ``reshape`` copies and ``view`` refuses, so writes reach the base exactly when they do in torch.
+
+
+def _row_major(shape: tuple) -> tuple:
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+@functools.lru_cache(maxsize=2048)
+def _chain_layout(chain: tuple, root_shape: tuple) -> tuple:
+    with jax.ensure_compile_time_eval():
+        flat = jnp.arange(math.prod(root_shape), dtype=jnp.int64).reshape(root_shape)
+        idx = np.asarray(_apply_chain(flat, chain))
+    if idx.size == 0:
+        return _row_major(idx.shape), 0
+    offset = int(idx.flat[0])
+    strides = list(_row_major(idx.shape))
+    for k, n in enumerate(idx.shape):
+        if n > 1:
+            strides[k] = int(idx[(0,) * k + (1,) + (0,) * (idx.ndim - k - 1)]) - offset
+    return tuple(strides), offset
+
+
+def view_layout(t: Tensor) -> tuple:
+    """``(strides, storage_offset)`` of ``t`` in its root's row-major buffer."""
+    if t._base is None:
+        return _row_major(tuple(t.shape)), 0
+    return _chain_layout(t._vfn, tuple(t._base.shape))
+
+
+def view_is_contiguous(t: Tensor) -> bool:
+    """torch's ``is_contiguous()``: row-major strides, ignoring dimensions of size 1."""
+    if t._base is None or not t._vfn:
+        return True
+    shape = tuple(t.shape)
+    if 0 in shape:
+        return True
+    strides = view_layout(t)[0]
+    return all(a == b for n, a, b in zip(shape, strides, _row_major(shape)) if n != 1)
+
+
+def _viewable(t: Tensor, new: tuple) -> bool:
+    """Whether torch can show ``t`` with shape ``new`` without copying (its computeStride)."""
+    if t._base is None or not t._vfn:
+        return True
+    shape = tuple(t.shape)
+    if not shape or math.prod(shape) <= 1:
+        return True
+    strides = view_layout(t)[0]
+    v = len(new) - 1
+    chunk_stride = strides[-1]
+    have = want = 1
+    for d in range(len(shape) - 1, -1, -1):
+        have *= shape[d]
+        # a chunk of dims that is contiguous in memory ends here
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != have * chunk_stride):
+            while v >= 0 and (want < have or new[v] == 1):
+                want *= new[v]
+                v -= 1
+            if want != have:
+                return False
+            if d > 0:
+                chunk_stride, have, want = strides[d - 1], 1, 1
+    return v == -1
+
+
+def _reshape_copy(x, *, shape):
+    return jnp.reshape(x, shape)
+
+
+_reshape_copy.backward_name = "UnsafeViewBackward0"
+
+
 @tensor_op
 def reshape(input: Tensor, *shape) -> Tensor:
-    """The same data with a new shape (one dimension may be -1); a view of ``input``."""
+    """The same data with a new shape (one dimension may be -1): a view of ``input`` where its
+    memory layout allows one (always, unless ``input`` is a transposed/strided view), else a
+    copy."""
     shape = infer_shape(_sizes(shape), input.numel())
     if shape == tuple(input.shape):
         return view_op(input, _alias)
+    if not _viewable(input, shape):
+        return apply(_reshape_copy, input, shape=shape)
     return view_op(input, _reshape, shape=shape)
 
 
 def view(self: Tensor, *shape) -> Tensor:
-    """A view with a new shape; ``view(dtype)`` is not supported."""
+    """A view with a new shape (one dimension may be -1); ``view(dtype)`` is not supported."""
     if len(shape) == 1 and not isinstance(shape[0], int | tuple | list | Tensor):
         raise unsupported("Tensor.view(dtype)", "reinterpreting bits has no JAX equivalent here")
-    return reshape(self, *shape)
+    shape = infer_shape(_sizes(shape), self.numel())
+    if shape == tuple(self.shape):
+        return view_op(self, _alias)
+    if not _viewable(self, shape):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        )
+    return view_op(self, _reshape, shape=shape)
 
 
 def view_as(self: Tensor, other: Tensor) -> Tensor:
     """``self.view(other.shape)``."""
+    return view(self, tuple(other.shape))
+
+
+def reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    """``self.reshape(other.shape)``."""
     return reshape(self, tuple(other.shape))
 
 
 Tensor.view = view
 Tensor.view_as = view_as
-Tensor.reshape_as = view_as
+Tensor.reshape_as = reshape_as
 
 
 @tensor_op
@@ -266,7 +370,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 
 @tensor_op
 def ravel(input: Tensor) -> Tensor:
-    """The elements as a 1-D view."""
+    """The elements as a 1-D tensor: a view if ``input`` is contiguous, else a copy."""
     return reshape(input, (-1,))
 
 
