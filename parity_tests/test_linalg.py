@@ -14,6 +14,9 @@ from helpers import check, raises, randn
 
 import ptjax
 
+# torch's deprecation warnings for torch.cholesky / torch.qr / torch.chain_matmul
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
 F32, F64 = np.float32, np.float64
 
 
@@ -106,7 +109,6 @@ PRODUCTS = {
 F64_PRODUCTS = {"mm", "bmm", "addmm_scaled_bcast", "einsum_list", "tensordot_lists", "multi_dot"}
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize(
     "name,dtype",
     [(n, F32) for n in PRODUCTS] + [(n, F64) for n in sorted(F64_PRODUCTS)],
@@ -328,7 +330,6 @@ PRODUCT_ERRORS = [
 ]
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("k", range(len(PRODUCT_ERRORS)))
 def test_product_errors(k):
     fn, msg = PRODUCT_ERRORS[k]
@@ -816,7 +817,6 @@ LINALG_ERRORS = [
 ]
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("k", range(len(LINALG_ERRORS)))
 def test_linalg_singular_errors(k):
     fn, msg = LINALG_ERRORS[k]
@@ -934,7 +934,7 @@ def test_linalg_errors_inside_jit_give_nan_not_exceptions():
 
 def test_return_types():
     a = ptjax.tensor(spd(3, 3).astype(F32))
-    ta = torch.from_numpy(np.asarray(a._value))
+    ta = torch.from_numpy(np.array(a._value))
     for name, args in [
         ("slogdet", ()),
         ("qr", ()),

@@ -43,7 +43,7 @@ class Generator:
         """Reset the stream to the one ``seed`` gives; returns self."""
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError(f"Overflow when unpacking long long: {seed}")
+            raise ValueError("Overflow when unpacking long long")
         self._seed = seed & 0xFFFF_FFFF_FFFF_FFFF
         self._key = None
         self._offset = 0
@@ -89,7 +89,9 @@ class Generator:
     def set_state(self, new_state) -> Generator:
         """Restore a state from ``get_state()``."""
         arr = np.asarray(new_state._value if hasattr(new_state, "_value") else new_state)
-        if arr.dtype != np.uint8 or arr.size != 16:
+        if arr.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        if arr.size != 16:
             raise RuntimeError(
                 "Expected a ByteTensor of 16 bytes (from Generator.get_state() or "
                 f"torch.get_rng_state()), got {arr.size} elements of type {arr.dtype}"

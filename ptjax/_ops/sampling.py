@@ -12,6 +12,8 @@ in torch.
 
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -21,7 +23,6 @@ from ptjax import random as _random
 from ptjax._dispatch import apply
 from ptjax._ops._registry import tensor_op
 from ptjax._ops.creation import _finish, parse_size
-from ptjax._ops.pointwise import promote
 from ptjax._tensor import Tensor, _type_title
 
 __all__ = [
@@ -229,6 +230,9 @@ def _check_range(low: int, high: int) -> None:
         )
 
 
+# the C++ names torch prints for integer dtypes in Cauchy's error
+_CPP_LONG = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char"}
+
 _CPP_TYPE = {
     "bool": "bool",
     "uint8": "unsigned char",
@@ -242,9 +246,17 @@ _CPP_TYPE = {
 def _check_bounds(low: int, high: int, d: D.dtype) -> None:
     """torch's check that ``[low, high - 1]`` is representable in integer dtype ``d``."""
     if d.kind == 2:
-        limit = 2 ** (np.finfo(d.np).nmant + 1)
-        if low < -limit or high - 1 > limit:
-            raise RuntimeError(f"to - 1 is out of bounds for {d.name}")
+        digits = np.finfo(d.np).nmant + 1
+        limit = 2**digits
+        for name, v in (("from", low), ("to - 1", high - 1)):
+            if not -limit <= v <= limit:
+                warnings.warn(
+                    f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision "
+                    "limitations float can support discrete uniform distribution only within "
+                    "this range.",
+                    UserWarning,
+                    stacklevel=3,
+                )
         return
     info = D.iinfo(d)
     name = _CPP_TYPE.get(d.name, d.name)
@@ -439,7 +451,7 @@ def normal(
         t = apply(_normal, None, key, off, float(mean), float(std), shape=shape, dtype=d.np)
         return _made(t, device, requires_grad)
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
-    d = promote(*tensors) if len(tensors) == 2 else tensors[0].dtype
+    d = tensors[0].dtype  # torch samples in mean's dtype (std's when mean is a number)
     if d.kind < 2:
         raise _not_implemented("normal_kernel_cpu", d)
     _check_std(std)
@@ -479,7 +491,7 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
         _check_p_tensor(input)
         p = input
     else:
-        _check_p(float(p), "bernoulli")
+        _check_p(float(p))
         p = float(p)
     key, off = _draw(generator)
     return apply(_bernoulli, input, key, off, p, dtype=input._value.dtype)
@@ -632,7 +644,10 @@ def geometric_(self: Tensor, p: float, *, generator=None) -> Tensor:
 def cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *, generator=None) -> Tensor:
     """Fill with Cauchy samples of the given median and scale."""
     if self.dtype.kind < 2:
-        raise _not_implemented("cauchy", self.dtype)
+        raise RuntimeError(
+            "Cauchy distribution is a continuous probability distribution. dtype must be a "
+            f"floating point but you specified {_CPP_LONG.get(self.dtype.name, self.dtype.name)}"
+        )
     median, sigma = float(_number(median)), float(_number(sigma))
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(sigma)}")
@@ -642,7 +657,7 @@ def cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *, generator=None
 def log_normal_(self: Tensor, mean: float = 1, std: float = 2, *, generator=None) -> Tensor:
     """Fill with ``exp(N(mean, std))`` samples."""
     if self.dtype.kind < 2:
-        raise _not_implemented("log_normal", self.dtype)
+        raise _not_implemented("log_normal_cpu", self.dtype)
     mean, std = float(_number(mean)), float(_number(std))
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(std)}")
