@@ -804,43 +804,27 @@ def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     return _finish(apply(_cumprod, input, axis=axis, dtype=d.np), out)
 
 
-def _cum_extreme(x, axis, take_later):
-    """Indices of the running max/min: a later element replaces the current one when
-    ``take_later(current, new)``; values are gathered with them."""
-    n = x.shape[axis]
-    shape = [1] * x.ndim
-    shape[axis] = n
-    pos = jnp.broadcast_to(jnp.arange(n, dtype=jnp.int64).reshape(shape), x.shape)
-
-    def combine(a, b):
-        later = take_later(a[0], b[0])
-        return jnp.where(later, b[0], a[0]), jnp.where(later, b[1], a[1])
-
-    _, idx = lax.associative_scan(combine, (x, pos), axis=axis)
+def _cum_extreme(x, axis, running):
+    """Running max/min values and torch's indices: a later element equal to the running
+    extreme (or a later NaN) takes over the index, so the index is the last position where the
+    element equals its own running extreme."""
+    r = running(x, axis=axis)
+    at = x == r
+    if _is_float(x):
+        at = at | jnp.isnan(x)
+    pos = lax.broadcasted_iota(jnp.int64, x.shape, axis)
+    idx = lax.cummax(jnp.where(at, pos, 0), axis=axis)
     return jnp.take_along_axis(x, idx, axis=axis), idx
-
-
-def _later_max(cur, new):
-    if jnp.issubdtype(cur.dtype, jnp.inexact):
-        # NaN propagates; a later NaN (or a later tie) takes over the index, as in torch
-        return jnp.isnan(new) | ((new >= cur) & ~jnp.isnan(cur))
-    return new >= cur
-
-
-def _later_min(cur, new):
-    if jnp.issubdtype(cur.dtype, jnp.inexact):
-        return jnp.isnan(new) | ((new <= cur) & ~jnp.isnan(cur))
-    return new <= cur
 
 
 @_on_1d
 def _cummax(x, *, axis):
-    return _cum_extreme(x, axis, _later_max)
+    return _cum_extreme(x, axis, lax.cummax)
 
 
 @_on_1d
 def _cummin(x, *, axis):
-    return _cum_extreme(x, axis, _later_min)
+    return _cum_extreme(x, axis, lax.cummin)
 
 
 _cummax.backward_name = "CummaxBackward0"
@@ -884,13 +868,14 @@ def logcumsumexp(input: Tensor, dim: int, *, out=None) -> Tensor:
 
 
 def _softmax_value(x, axis):
-    m = lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True))
+    # initial=-inf: an empty softmax dimension gives an empty result, as in torch
+    m = lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True, initial=-jnp.inf))
     e = jnp.exp(x - m)
     return e / jnp.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax_value(x, axis):
-    m = lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True))
+    m = lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True, initial=-jnp.inf))
     shifted = x - m
     return shifted - jnp.log(jnp.sum(jnp.exp(shifted), axis=axis, keepdims=True))
 

@@ -21,6 +21,7 @@ from jax import lax
 from ptjax import _dtype as D
 from ptjax import return_types as R
 from ptjax._dispatch import apply
+from ptjax._ops import _sort_host
 from ptjax._ops._registry import tensor_op
 from ptjax._ops.reduction import (
     _check_nonempty,
@@ -75,9 +76,25 @@ def sort_indices(x, axis: int, descending: bool = False):
 # -- sort / argsort / topk --------------------------------------------------------------------------
 
 
+def torch_sort_indices(x, axis: int, descending: bool = False, stable: bool = False):
+    """The order torch's CPU ``sort`` gives: stable when asked, or when the sorted dimension is
+    at most 16 long (std::sort is then an insertion sort); otherwise rows with ties replay
+    torch's std::sort, which orders tied elements in its own way."""
+    order = sort_indices(x, axis, descending)
+    n = x.shape[axis]
+    if stable or n <= 16:
+        return order
+    xs = jnp.moveaxis(lax.stop_gradient(x), axis, -1)
+    order = jnp.moveaxis(order, axis, -1)
+    ties = _has_ties(jnp.take_along_axis(xs, order, axis=-1), -1)
+    fn = functools.partial(_sort_host.sort_row, descending=descending)
+    order = jnp.where(ties[..., None], host_rows(fn, xs, ties, (n,)), order)
+    return jnp.moveaxis(order, -1, axis)
+
+
 @_on_1d
-def _sort(x, *, axis, descending):
-    idx = sort_indices(x, axis, descending)
+def _sort(x, *, axis, descending, stable):
+    idx = torch_sort_indices(x, axis, descending, stable)
     return jnp.take_along_axis(x, idx, axis=axis), idx
 
 
@@ -86,15 +103,17 @@ _sort.backward_name = "SortBackward0"
 
 @tensor_op
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
-    """Sort along ``dim``: ``torch.return_types.sort(values, indices)``. Always stable."""
+    """Sort along ``dim``: ``torch.return_types.sort(values, indices)``. NaN sorts last (first
+    when ``descending``); tied elements come in torch's order (index order if ``stable``)."""
     axis = one_dim(dim, input.dim())
-    return _finish(R.sort(apply(_sort, input, axis=axis, descending=descending)), out)
+    res = apply(_sort, input, axis=axis, descending=descending, stable=builtins.bool(stable))
+    return _finish(R.sort(res), out)
 
 
 @tensor_op
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-    """The indices that sort ``input`` along ``dim`` (stable)."""
-    return sort(input, dim, descending).indices
+    """The indices that sort ``input`` along ``dim`` (as ``sort`` orders them)."""
+    return sort(input, dim, descending, stable).indices
 
 
 @tensor_op
@@ -103,9 +122,58 @@ def msort(input: Tensor) -> Tensor:
     return sort(input, 0).values
 
 
+def _has_ties(s, axis: int):
+    """Whether sorted data ``s`` has equal neighbours (NaNs count as equal) along ``axis``."""
+    n = s.shape[axis]
+    hi, lo = lax.slice_in_dim(s, 1, n, axis=axis), lax.slice_in_dim(s, 0, n - 1, axis=axis)
+    same = hi == lo
+    if _is_float(s):
+        same = same | (jnp.isnan(hi) & jnp.isnan(lo))
+    return jnp.any(same, axis=axis)
+
+
+def host_rows(fn, rows, active, tail: tuple = ()):
+    """``fn(row)`` (an int or int sequence) computed on the host for the rows of ``rows``
+    (last axis) where ``active``; zeros elsewhere. The host is only called when some row is
+    active, and nothing is differentiated through it (its inputs are cut from the graph)."""
+    shape = active.shape + tail
+
+    def host(rows, act):
+        rows, act = np.asarray(rows), np.asarray(act)
+        flat = rows.reshape(-1, rows.shape[-1])
+        out = np.zeros((flat.shape[0],) + tail, np.int64)
+        for r in np.nonzero(act.reshape(-1))[0]:
+            out[r] = fn(flat[r])
+        return out.reshape(act.shape + tail)
+
+    def call(ops):
+        return jax.pure_callback(
+            host, jax.ShapeDtypeStruct(shape, jnp.int64), *ops, vmap_method="broadcast_all"
+        )
+
+    def skip(ops):
+        return jnp.zeros(shape, jnp.int64)
+
+    return lax.cond(jnp.any(active), call, skip, (lax.stop_gradient(rows), active))
+
+
 @_on_1d
-def _topk(x, *, k, axis, largest):
-    idx = lax.slice_in_dim(sort_indices(x, axis, largest), 0, k, axis=axis)
+def _topk(x, *, k, axis, largest, sorted):  # noqa: A002
+    xs = jnp.moveaxis(x, axis, -1)
+    order = sort_indices(xs, -1, largest)
+    idx = order[..., :k]
+    n = xs.shape[-1]
+    if k and n > 1:
+        # among tied values torch's selection (nth_element + sort) decides which indices come
+        # first, so rows with ties replay it; unsorted results come in nth_element's order,
+        # which every row replays
+        if sorted or k * 64 <= n:
+            rows = _has_ties(jnp.take_along_axis(xs, order, axis=-1), -1)
+        else:
+            rows = jnp.ones(xs.shape[:-1], bool)
+        fn = functools.partial(_sort_host.topk_row, k=k, largest=largest, sorted=sorted)
+        idx = jnp.where(rows[..., None], host_rows(fn, xs, rows, (k,)), idx)
+    idx = jnp.moveaxis(idx, -1, axis)
     return jnp.take_along_axis(x, idx, axis=axis), idx
 
 
@@ -118,73 +186,18 @@ def topk(
 ):
     """The ``k`` largest (or smallest) elements along ``dim``: ``torch.return_types.topk``.
 
-    NaN counts as larger than any number; ties are taken in index order; the result is always
-    sorted.
+    NaN counts as larger than any number. Tied elements, and the order of an unsorted
+    result, are those torch's CPU kernel gives.
     """
     axis = one_dim(dim, input.dim())
     size = input.shape[axis] if input.dim() else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
-    return _finish(R.topk(apply(_topk, input, k=k, axis=axis, largest=largest)), out)
+    res = apply(_topk, input, k=k, axis=axis, largest=largest, sorted=builtins.bool(sorted))
+    return _finish(R.topk(res), out)
 
 
 # -- kthvalue, median, mode -------------------------------------------------------------------------
-
-
-def _quickselect(row: np.ndarray, k: int) -> int:
-    """The original index that torch's CPU ``kthvalue`` quickselect leaves at position ``k``.
-
-    Among tied values the chosen index depends on the partitioning steps, so they are replayed:
-    median-of-three pivot, Hoare partition, NaN ordered after every number.
-    """
-    arr = row.tolist()
-    idx = list(range(len(arr)))
-    isnan = math.isnan if row.dtype.kind == "f" else (lambda v: False)
-
-    def gt(a, b):
-        return a > b or (isnan(a) and not isnan(b))
-
-    def swap(i, j):
-        arr[i], arr[j] = arr[j], arr[i]
-        idx[i], idx[j] = idx[j], idx[i]
-
-    lo, hi = 0, len(arr) - 1
-    while hi > lo + 1:
-        swap(lo + (hi - lo) // 2, lo + 1)
-        if gt(arr[lo + 1], arr[hi]):
-            swap(lo + 1, hi)
-        if gt(arr[lo], arr[hi]):
-            swap(lo, hi)
-        if gt(arr[lo + 1], arr[lo]):
-            swap(lo + 1, lo)
-        i, j, piv = lo + 1, hi, arr[lo]
-        while True:
-            i += 1
-            while gt(piv, arr[i]):
-                i += 1
-            j -= 1
-            while gt(arr[j], piv):
-                j -= 1
-            if j < i:
-                break
-            swap(i, j)
-        swap(lo, j)
-        if j <= k:
-            lo = i
-        if j >= k:
-            hi = j - 1
-    if hi == lo + 1 and gt(arr[lo], arr[hi]):
-        swap(lo, hi)
-    return idx[k]
-
-
-def _tie_indices_host(rows, active, *, k):
-    rows, active = np.asarray(rows), np.asarray(active)
-    flat = rows.reshape(-1, rows.shape[-1])
-    out = np.zeros(flat.shape[0], np.int64)
-    for r in np.nonzero(active.reshape(-1))[0]:
-        out[r] = _quickselect(flat[r], k)
-    return out.reshape(rows.shape[:-1])
 
 
 @_on_1d
@@ -193,22 +206,15 @@ def _kthvalue(x, *, k, axis, keepdims):
     pos = lax.slice_in_dim(order, k, k + 1, axis=axis)
     if x.shape[axis] > 2:
         # among ties with the k-th value torch's quickselect returns an index no closed form
-        # gives; the rows with such ties replay it on the host (the result is an integer, so
-        # nothing is differentiated through the callback)
+        # gives; the rows with such ties replay it
         xs = lax.stop_gradient(x)
         value = jnp.take_along_axis(xs, pos, axis=axis)
         same = xs == value
         if _is_float(xs):
             same = same | (jnp.isnan(xs) & jnp.isnan(value))
         ties = jnp.sum(same, axis=axis) > 1
-        rows = jnp.moveaxis(xs, axis, -1)
-        host = jax.pure_callback(
-            functools.partial(_tie_indices_host, k=k),
-            jax.ShapeDtypeStruct(ties.shape, jnp.int64),
-            rows,
-            ties,
-            vmap_method="broadcast_all",
-        )
+        fn = functools.partial(_sort_host.kthvalue_row, k=k)
+        host = host_rows(fn, jnp.moveaxis(xs, axis, -1), ties)
         pos = jnp.where(jnp.expand_dims(ties, axis), jnp.expand_dims(host, axis), pos)
     out = jnp.take_along_axis(x, pos, axis=axis)
     if not keepdims:
@@ -319,8 +325,18 @@ def _mode(x, *, axis, keepdims):
     start = lax.cummax(jnp.where(is_start, pos, 0), axis=s.ndim - 1)
     # run length at each run's last element; the first longest run holds the smallest mode
     count = jnp.where(is_end, pos - start + 1, 0)
-    best = jnp.argmax(count, axis=-1, keepdims=True)
-    idx = jnp.moveaxis(jnp.take_along_axis(order, best, axis=-1), -1, axis)
+    best = jnp.take_along_axis(order, jnp.argmax(count, axis=-1, keepdims=True), axis=-1)
+    # that is torch's index when its std::sort is an insertion sort (n <= 16, stable); beyond,
+    # or with NaN (which std::sort orders arbitrarily), rows with ties replay its sort
+    ties = _has_ties(s, -1)
+    if _is_float(xs):
+        ties = ties & (n > 16) | jnp.any(jnp.isnan(xs), axis=-1)
+    elif n <= 16:
+        ties = jnp.zeros_like(ties)
+    if n > 1:
+        host = host_rows(_sort_host.mode_row, xs, ties)
+        best = jnp.where(ties[..., None], host[..., None], best)
+    idx = jnp.moveaxis(best, -1, axis)
     values = gather_along(x, idx, axis, keepdims)
     return values, idx if keepdims else jnp.squeeze(idx, axis)
 
@@ -359,7 +375,8 @@ def _quantile(x, q, *, axis, keepdims, interpolation, ignore_nan, scalar_q):
         out_shape = tuple(1 if i == axis else s for i, s in enumerate(x.shape))
         if not keepdims:
             out_shape = out_shape[:axis] + out_shape[axis + 1 :]
-    s = jnp.sort(xs, axis=-1)[..., None, :]  # (..., 1, n): one row per q
+    # sorted as torch sorts, so that gradients reach the same one of tied elements
+    s = jnp.take_along_axis(xs, torch_sort_indices(xs, xs.ndim - 1), axis=-1)[..., None, :]
     n = s.shape[-1]
     if ignore_nan:
         valid = jnp.sum(~jnp.isnan(s), axis=-1)
