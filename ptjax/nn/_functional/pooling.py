@@ -192,7 +192,12 @@ def _strided_windows(x, nd, kernel, stride, padding, dilation, out, fill):
     """The windows of the last ``nd`` axes as a list over kernel offsets (row-major) of arrays
     shaped x.shape[:-nd] + out; positions outside the input read ``fill``."""
     spatial = x.shape[-nd:]
-    if all(p == 0 for p in padding) and kernel == stride and all(d == 1 for d in dilation):
+    if (
+        all(p == 0 for p in padding)
+        and kernel == stride
+        and all(d == 1 for d in dilation)
+        and all(o * k <= n for o, k, n in zip(out, kernel, spatial))
+    ):
         # non-overlapping windows: a crop and a reshape, no padding or strided slicing
         lead = x.ndim - nd
         x = x[(Ellipsis, *(slice(0, o * k) for o, k in zip(out, kernel)))]
