@@ -7,6 +7,8 @@ best of ``repeat`` runs in microseconds per call, and the ratio ptjax / torch. J
 asynchronously, so each ptjax run ends by waiting for its last result: the figure is
 throughput, as a user's loop sees it. Times are process CPU time (all threads), which stays
 meaningful on a machine shared with other work; ``--wall`` uses wall-clock time instead.
+The last column times each op as a bare ``jax.jit`` call: the dispatch cost every eager ptjax
+op pays at least.
 """
 
 from __future__ import annotations
@@ -51,9 +53,36 @@ def _cases(lib):
     }
 
 
+def _jax_cases():
+    """The same ops as bare ``jax.jit`` calls: the dispatch floor an eager ptjax op sits on."""
+    import jax
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.standard_normal((16, 16)).astype(np.float32))
+    y = jnp.asarray(rng.standard_normal((16, 16)).astype(np.float32))
+    mm = jnp.asarray(rng.standard_normal((64, 64)).astype(np.float32))
+    add, mul, matmul = jax.jit(jnp.add), jax.jit(jnp.multiply), jax.jit(jnp.matmul)
+    total, relu = jax.jit(jnp.sum), jax.jit(jax.nn.relu)
+    view = jax.jit(lambda v: v.reshape(256))
+    first = jax.jit(lambda v: v[0])
+    return {
+        "add tensor+tensor": lambda: add(x, y),
+        "add tensor+scalar": lambda: add(x, 2.0),
+        "mul": lambda: mul(x, y),
+        "matmul 64x64": lambda: matmul(mm, mm),
+        "sum": lambda: total(x),
+        "relu (or sigmoid)": lambda: relu(x),
+        "reshape/view": lambda: view(x),
+        "index x[0]": lambda: first(x),
+    }
+
+
 def _sync(out) -> None:
     if isinstance(out, ptjax.Tensor):
         out._value.block_until_ready()
+    elif hasattr(out, "block_until_ready"):
+        out.block_until_ready()
 
 
 def _time(fn, n: int, repeat: int, sync, clock) -> float:
@@ -77,14 +106,16 @@ def main(argv=None) -> list:
     args = p.parse_args(argv)
     clock = time.perf_counter if args.wall else time.process_time
     torch.set_num_threads(1)
-    t_cases, p_cases = _cases(torch), _cases(ptjax)
+    t_cases, p_cases, j_cases = _cases(torch), _cases(ptjax), _jax_cases()
     rows = []
-    print(f"{'op':<22}{'torch us':>10}{'ptjax us':>10}{'ratio':>8}")
+    print(f"{'op':<22}{'torch us':>10}{'ptjax us':>10}{'ratio':>8}{'jax.jit us':>12}")
     for name in t_cases:
         t_us = _time(t_cases[name], args.n, args.repeat, lambda o: None, clock)
         p_us = _time(p_cases[name], args.n, args.repeat, _sync, clock)
-        rows.append((name, t_us, p_us))
-        print(f"{name:<22}{t_us:>10.2f}{p_us:>10.2f}{p_us / t_us:>8.2f}")
+        j_us = _time(j_cases[name], args.n, args.repeat, _sync, clock) if name in j_cases else None
+        rows.append((name, t_us, p_us, j_us))
+        floor = f"{j_us:>12.2f}" if j_us is not None else f"{'-':>12}"
+        print(f"{name:<22}{t_us:>10.2f}{p_us:>10.2f}{p_us / t_us:>8.2f}{floor}")
     return rows
 
 

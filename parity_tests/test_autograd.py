@@ -987,3 +987,12 @@ def test_no_grad_inside_jit():
         return y.requires_grad, (x * 2).requires_grad
 
     assert jax.jit(lambda a: jnp.asarray(f(a)))(jnp.ones(3)).tolist() == [False, True]
+
+
+def test_number_first_seen_inside_jit_is_usable_eagerly():
+    # dispatch caches numbers as device scalars: one first met in a trace must not leak a tracer
+    value = 1.2345678
+    out = jax.jit(lambda a: (ptjax.Tensor._make(a) * value)._value)(jnp.ones(2, jnp.float32))
+    eager = ptjax.ones(2) * value
+    np.testing.assert_array_equal(np.asarray(out), eager.numpy())
+    assert eager.dtype is ptjax.float32

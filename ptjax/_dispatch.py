@@ -255,7 +255,9 @@ def _scalar(v):
     if arr is None:
         if len(_SCALARS) >= _SCALAR_CACHE_MAX:
             return v
-        arr = _SCALARS[key] = jnp.asarray(v)
+        # concrete even when first met inside a trace: a cached tracer would leak
+        with jax.ensure_compile_time_eval():
+            arr = _SCALARS[key] = jnp.asarray(v)
         _SCALAR_OF_ID[id(arr)] = v
     return arr
 
