@@ -12,7 +12,6 @@ and the result holds inf/NaN, as JAX computes it. The ``*_ex`` forms return ``in
 
 from __future__ import annotations
 
-import collections
 import functools
 import math
 
@@ -21,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ptjax import _dtype as D
+from ptjax import return_types as _rt
 from ptjax._dispatch import apply
 from ptjax._errors import unsupported
 from ptjax._ops._registry import tensor_op
@@ -45,46 +45,12 @@ __all__ = [
     "lu_solve",
     "triangular_solve",
     "orgqr",
+    "geqrf",
 ]
 
 
 class LinAlgError(RuntimeError):
     """torch.linalg.LinAlgError: a matrix the operation cannot handle (singular, not PD)."""
-
-
-# -- result types ----------------------------------------------------------------------------------
-
-
-def _result_type(name: str, fields: str):
-    """A ``torch.return_types.<name>`` named tuple with torch's repr."""
-    cls = collections.namedtuple(name, fields)
-
-    def __repr__(self) -> str:
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-        return f"torch.return_types.{name}(\n{body})"
-
-    cls.__repr__ = __repr__
-    cls.__module__ = "ptjax.return_types"
-    return cls
-
-
-slogdet_result = _result_type("slogdet", "sign logabsdet")
-linalg_slogdet_result = _result_type("linalg_slogdet", "sign logabsdet")
-qr_result = _result_type("qr", "Q R")
-linalg_qr_result = _result_type("linalg_qr", "Q R")
-svd_result = _result_type("svd", "U S V")
-linalg_svd_result = _result_type("linalg_svd", "U S Vh")
-linalg_eigh_result = _result_type("linalg_eigh", "eigenvalues eigenvectors")
-linalg_eig_result = _result_type("linalg_eig", "eigenvalues eigenvectors")
-linalg_inv_ex_result = _result_type("linalg_inv_ex", "inverse info")
-linalg_cholesky_ex_result = _result_type("linalg_cholesky_ex", "L info")
-linalg_solve_ex_result = _result_type("linalg_solve_ex", "result info")
-linalg_lstsq_result = _result_type("linalg_lstsq", "solution residuals rank singular_values")
-linalg_lu_factor_result = _result_type("linalg_lu_factor", "LU pivots")
-linalg_lu_factor_ex_result = _result_type("linalg_lu_factor_ex", "LU pivots info")
-linalg_lu_result = _result_type("linalg_lu", "P L U")
-lu_unpack_result = _result_type("lu_unpack", "P L U")
-triangular_solve_result = _result_type("triangular_solve", "solution cloned_coefficient")
 
 
 # -- checks ----------------------------------------------------------------------------------------
@@ -171,6 +137,21 @@ def _hermitian_part(a, lower: bool):
     return sym + jax.lax.stop_gradient(full - sym)
 
 
+def _jax_convention(torch_bwd):
+    """A custom-VJP backward from torch's formula. For complex values torch's gradient is the
+    conjugate of JAX's cotangent convention: JAX's is ``conj(torch(conj(g)))``."""
+
+    @functools.wraps(torch_bwd)
+    def bwd(*args):
+        *static, res, g = args
+        if not any(jnp.iscomplexobj(x) for x in jax.tree_util.tree_leaves((res, g))):
+            return torch_bwd(*args)
+        out = torch_bwd(*static, res, jax.tree_util.tree_map(jnp.conj, g))
+        return jax.tree_util.tree_map(jnp.conj, out)
+
+    return bwd
+
+
 def _eps_rtol(a) -> float:
     return float(jnp.finfo(a.dtype).eps) * max(a.shape[-2], a.shape[-1])
 
@@ -205,7 +186,7 @@ def linalg_inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     inverse, info = apply(_inv_ex, A)
     if check_errors and not _traced(A):
         _raise_info(info._value, A.dim() > 2, "linalg.inv_ex", _inv_message)
-    return linalg_inv_ex_result(inverse, info)
+    return _rt.linalg_inv_ex((inverse, info))
 
 
 @tensor_op
@@ -239,14 +220,14 @@ _slogdet.backward_name = "LinalgSlogdetBackward0"
 def linalg_slogdet(A: Tensor, *, out=None):
     """``(sign, logabsdet)`` of square matrices: ``det = sign * exp(logabsdet)``."""
     _square_float(A, "linalg.slogdet")
-    return linalg_slogdet_result(*apply(_slogdet, A))
+    return _rt.linalg_slogdet(apply(_slogdet, A))
 
 
 @tensor_op
 def slogdet(input: Tensor):
     """``(sign, logabsdet)`` of square matrices ``(*, n, n)``."""
     _square_float(input, "linalg.slogdet")
-    return slogdet_result(*apply(_slogdet, input))
+    return _rt.slogdet(apply(_slogdet, input))
 
 
 def _logdet(a):
@@ -348,7 +329,7 @@ def linalg_solve_ex(
         vector = _solve_args(A, B, left, "linalg.solve_ex")
         result = apply(_solve, A, B, left=left, vector=vector)
     info = apply(_zero_pivot, A.detach())
-    return linalg_solve_ex_result(result, info)
+    return _rt.linalg_solve_ex((result, info))
 
 
 def _solve_triangular(a, b, *, upper, left, unitriangular):
@@ -395,7 +376,7 @@ def triangular_solve(
         coeff = apply(_transpose_last, A)
         upper = not upper
     x = linalg_solve_triangular(coeff, input, upper=upper, unitriangular=unitriangular)
-    return triangular_solve_result(x, apply(_identity, A))
+    return _rt.triangular_solve((x, apply(_identity, A)))
 
 
 def _transpose_last(a):
@@ -498,7 +479,7 @@ def linalg_cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = F
         _square_float(A, fn)
         L = apply(_cholesky, A, upper=upper)
     info = apply(_pd_info, A.detach(), upper=upper)
-    return linalg_cholesky_ex_result(L, info)
+    return _rt.linalg_cholesky_ex((L, info))
 
 
 @tensor_op
@@ -536,7 +517,7 @@ def _chol_solve_bwd(upper, res, g):
     return gb, gL
 
 
-_chol_solve_core.defvjp(_chol_solve_fwd, _chol_solve_bwd)
+_chol_solve_core.defvjp(_chol_solve_fwd, _jax_convention(_chol_solve_bwd))
 
 
 def _cholesky_solve(b, L, *, upper):
@@ -582,7 +563,7 @@ def _chol_inverse_bwd(upper, res, g):
     return (-(L @ common) if upper else -(common @ L),)
 
 
-_chol_inverse_core.defvjp(_chol_inverse_fwd, _chol_inverse_bwd)
+_chol_inverse_core.defvjp(_chol_inverse_fwd, _jax_convention(_chol_inverse_bwd))
 
 
 def _cholesky_inverse(L, *, upper):
@@ -659,8 +640,8 @@ def linalg_qr(A: Tensor, mode: str = "reduced", *, out=None):
     _check_float(A, "linalg.qr")
     if mode == "r":
         r = apply(_qr, A, mode="r")
-        return linalg_qr_result(Tensor._make(jnp.zeros((0,), A._value.dtype)), r)
-    return linalg_qr_result(*apply(_qr, A, mode=mode))
+        return _rt.linalg_qr((Tensor._make(jnp.zeros((0,), A._value.dtype)), r))
+    return _rt.linalg_qr(apply(_qr, A, mode=mode))
 
 
 @tensor_op
@@ -668,7 +649,7 @@ def qr(input: Tensor, some: bool = True, *, out=None):
     """``(Q, R)``: reduced if ``some`` else complete (``torch.linalg.qr``)."""
     _check_matrix(input, "linalg.qr")
     _check_float(input, "linalg.qr")
-    return qr_result(*apply(_qr, input, mode="reduced" if some else "complete"))
+    return _rt.qr(apply(_qr, input, mode="reduced" if some else "complete"))
 
 
 def _svd(a, *, full_matrices):
@@ -699,7 +680,7 @@ def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """``(U, S, Vh)`` with ``A = U diag(S) Vh``; singular values descending."""
     _check_matrix(A, "linalg.svd")
     _check_float(A, "linalg.svd")
-    return linalg_svd_result(*apply(_svd, A, full_matrices=full_matrices))
+    return _rt.linalg_svd(apply(_svd, A, full_matrices=full_matrices))
 
 
 def linalg_svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
@@ -729,12 +710,14 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
         m, n = input.shape[-2:]
         batch = tuple(input.shape[:-2])
         dt = input._value.dtype
-        return svd_result(
-            Tensor._make(jnp.zeros(batch + (m, m), dt)),
-            apply(_svdvals, input),
-            Tensor._make(jnp.zeros(batch + (n, n), dt)),
+        return _rt.svd(
+            (
+                Tensor._make(jnp.zeros(batch + (m, m), dt)),
+                apply(_svdvals, input),
+                Tensor._make(jnp.zeros(batch + (n, n), dt)),
+            )
         )
-    return svd_result(*apply(_svd_v, input, some=some))
+    return _rt.svd(apply(_svd_v, input, some=some))
 
 
 def _check_uplo(UPLO: str) -> None:
@@ -772,7 +755,7 @@ def linalg_eigh(A: Tensor, UPLO: str = "L", *, out=None):
     """
     _check_uplo(UPLO)
     _eig_dtype_check(A, "linalg.eigh")
-    return linalg_eigh_result(*apply(_eigh, A, lower=UPLO == "L"))
+    return _rt.linalg_eigh(apply(_eigh, A, lower=UPLO == "L"))
 
 
 def linalg_eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
@@ -809,7 +792,7 @@ def linalg_eig(A: Tensor, *, out=None):
     Gradients flow through the eigenvalues only (JAX does not differentiate eigenvectors).
     """
     _check_eig(A, "linalg.eig")
-    return linalg_eig_result(*apply(_eig, A))
+    return _rt.linalg_eig(apply(_eig, A))
 
 
 def linalg_eigvals(A: Tensor, *, out=None) -> Tensor:
@@ -994,9 +977,7 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None)
             np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
         except ValueError:
             _raise_broadcast(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
-    return linalg_lstsq_result(
-        *apply(_lstsq, A, B, _tol_value(rcond), vector=vector, driver=driver)
-    )
+    return _rt.linalg_lstsq(apply(_lstsq, A, B, _tol_value(rcond), vector=vector, driver=driver))
 
 
 # -- matrix functions ---------------------------------------------------------------------------
@@ -1071,7 +1052,7 @@ def _expm_bwd(a, g):
     return (big[..., :n, n:],)
 
 
-_expm.defvjp(_expm_fwd, _expm_bwd)
+_expm.defvjp(_expm_fwd, _jax_convention(_expm_bwd))
 
 
 def _matrix_exp(a):
@@ -1287,7 +1268,7 @@ def linalg_lu_factor(A: Tensor, *, pivot: bool = True, out=None):
                 "division by zero. If you still want to perform the factorization, consider "
                 "calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
             )
-    return linalg_lu_factor_result(LU, piv)
+    return _rt.linalg_lu_factor((LU, piv))
 
 
 def linalg_lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None):
@@ -1297,7 +1278,7 @@ def linalg_lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = F
     _check_matrix(A, "torch.linalg.lu_factor_ex")
     _check_float(A, "torch.linalg.lu_factor_ex")
     _check_pivot(pivot, "linalg.lu_factor_ex")
-    return linalg_lu_factor_ex_result(*apply(_lu_factor_ex, A))
+    return _rt.linalg_lu_factor_ex(apply(_lu_factor_ex, A))
 
 
 def _unpack(lu_, piv1, *, unpack_data, unpack_pivots):
@@ -1336,7 +1317,7 @@ def linalg_lu(A: Tensor, *, pivot: bool = True, out=None):
     _check_matrix(A, "linalg.lu")
     _check_float(A, "linalg.lu")
     _check_pivot(pivot, "linalg.lu")
-    return linalg_lu_result(*apply(_lu_plu, A))
+    return _rt.linalg_lu(apply(_lu_plu, A))
 
 
 @tensor_op
@@ -1349,8 +1330,8 @@ def lu_unpack(
     out=None,
 ):
     """``(P, L, U)`` from the compact ``(LU, pivots)`` of ``lu_factor``."""
-    return lu_unpack_result(
-        *apply(_unpack, LU_data, LU_pivots, unpack_data=unpack_data, unpack_pivots=unpack_pivots)
+    return _rt.lu_unpack(
+        apply(_unpack, LU_data, LU_pivots, unpack_data=unpack_data, unpack_pivots=unpack_pivots)
     )
 
 
@@ -1485,7 +1466,7 @@ def _vector_norm_bwd(ord, axis, keepdims, res, g):
     return (gx.astype(x.dtype),)
 
 
-_vector_norm_core.defvjp(_vector_norm_fwd, _vector_norm_bwd)
+_vector_norm_core.defvjp(_vector_norm_fwd, _jax_convention(_vector_norm_bwd))
 
 
 def _vector_norm(x, *, ord, axis, keepdims, dtype):
@@ -1700,6 +1681,30 @@ def linalg_householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
             f"{_type_title(A.dtype)}"
         )
     return apply(_householder_product, A, tau)
+
+
+def _geqrf_impl(a):
+    r, tau = jax.lax.linalg.geqrf(a)
+    return r, tau
+
+
+_geqrf = _not_differentiable(_geqrf_impl, "the derivative for 'geqrf' is not implemented.")
+
+
+def _geqrf_op(a):
+    return _geqrf(a)
+
+
+_geqrf_op.backward_name = "GeqrfBackward0"
+
+
+@tensor_op
+def geqrf(input: Tensor, *, out=None):
+    """LAPACK's compact QR: ``(a, tau)`` with R on and above the diagonal of ``a`` and the
+    Householder reflectors (for ``householder_product``) below it."""
+    _check_matrix(input, "geqrf")
+    _check_float(input, "geqrf")
+    return _rt.geqrf(apply(_geqrf_op, input))
 
 
 @tensor_op

@@ -42,7 +42,10 @@ __all__ = [
 
 def _draw(generator):
     gen = generator if generator is not None else _random.default_generator
-    return gen.draw()
+    key, offset = gen.draw()
+    # a numpy scalar, not a Python int: every draw has a new counter, and dispatch caches
+    # Python numbers as device scalars (the counter would fill that cache)
+    return key, np.uint32(offset & 0xFFFF_FFFF)
 
 
 def _shape(x, shape):
