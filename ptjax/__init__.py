@@ -27,7 +27,15 @@ from ptjax.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from ptjax.random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ptjax.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from ptjax import nn  # noqa: E402,I001  (after the ops: layers build on them)
 from ptjax import optim  # noqa: E402,I001
 
