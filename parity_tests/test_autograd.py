@@ -996,3 +996,49 @@ def test_number_first_seen_inside_jit_is_usable_eagerly():
     eager = ptjax.ones(2) * value
     np.testing.assert_array_equal(np.asarray(out), eager.numpy())
     assert eager.dtype is ptjax.float32
+
+
+def test_custom_function_saved_tensor_modified_in_place():
+    def make(t, save_output):
+        class F(t.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                out = x * 2
+                ctx.save_for_backward(out if save_output else x)
+                return out
+
+            @staticmethod
+            def backward(ctx, g):
+                (s,) = ctx.saved_tensors
+                return g * s
+
+        return F
+
+    def saved_input(t):
+        a = _x(t) * 1
+        y = make(t, False).apply(a)
+        a.add_(1)
+        y.sum().backward()
+
+    def saved_output(t):
+        y = make(t, True).apply(_x(t) * 1)
+        y.mul_(2)
+        y.sum().backward()
+
+    def untouched(t):
+        x = _x(t)
+        make(t, True).apply(x * 1).sum().backward()
+        return x.grad
+
+    same(saved_input, message=True)
+    same(saved_output, message=True)
+    same(untouched, exact=False)
+
+
+def test_non_leaf_grad_access_warns():
+    y = _x(ptjax) * 2
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed"):
+        assert y.grad is None
+    y.retain_grad()
+    (y * y).sum().backward()
+    assert y.grad is not None

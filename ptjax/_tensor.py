@@ -14,6 +14,7 @@ import builtins
 import copy as _copy
 import functools
 import math
+import warnings
 import weakref
 
 import jax
@@ -58,6 +59,13 @@ def is_tensor(obj) -> bool:
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_LEAF_INPLACE = (
     "a view of a leaf Variable that requires grad is being used in an in-place operation."
+)
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information."
 )
 _MULTI_VIEW_INPLACE = (
     " is a view and is being modified inplace. This view is the output of a function that returns "
@@ -261,8 +269,8 @@ class Tensor:
     @property
     def grad(self):
         """The gradient accumulated by ``backward()`` (None until then)."""
-        if self._grad_fn is not None and self._hooks_retain is None and _grad_state.enabled:
-            pass  # torch warns here; reading .grad of a non-leaf just gives None
+        if self._grad_fn is not None and self._hooks_retain is None:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter

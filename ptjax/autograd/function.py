@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 
 from ptjax.autograd.graph import Node
 
@@ -41,11 +42,12 @@ class FunctionCtx:
 class BackwardCFunction(Node):
     """The graph node of one custom Function call."""
 
-    __slots__ = ("ctx", "fn_cls", "released", "n_out")
+    __slots__ = ("ctx", "fn_cls", "released", "n_out", "saved")
 
     def __init__(self, ctx, fn_cls, next_edges, out_meta) -> None:
         super().__init__(next_edges, out_meta)
         self.ctx, self.fn_cls, self.released = ctx, fn_cls, False
+        self.saved = None  # as OpNode.saved: what save_for_backward kept, with its version
 
     @property
     def _name(self) -> str:
@@ -57,10 +59,12 @@ class BackwardCFunction(Node):
     def apply(self, grads: list, create_graph: bool) -> tuple:
         from ptjax._ops.creation import zeros
         from ptjax._tensor import Tensor
-        from ptjax.autograd.graph import _FREED
+        from ptjax.autograd.graph import _FREED, _check_versions
 
         if self.released:
             raise RuntimeError(_FREED)
+        if self.saved:
+            _check_versions(self)
         gts = []
         for g, (shape, dt) in zip(grads, self.out_meta):
             if g is None:
@@ -154,6 +158,15 @@ class Function(metaclass=_FunctionMeta):
                 continue
             o._grad_fn, o._out_nr, o._rg = node, nr, True
             wrapped.append(o)
+        # saved tensors are checked for in-place changes before backward, as torch does; a
+        # saved output is held weakly (it holds this node)
+        entries = []
+        for t in saved:
+            if not isinstance(t, Tensor):
+                continue
+            nr = next((k for k, o in enumerate(wrapped) if o is t), -1)
+            entries.append((weakref.ref(t), t._version, nr) if nr >= 0 else (t, t._version, -1))
+        node.saved = entries or None
         return wrapped[0] if single else tuple(wrapped)
 
 
