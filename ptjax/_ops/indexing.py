@@ -366,19 +366,24 @@ _index.backward_name = "IndexBackward0"
 
 def _result_shape(shape: tuple, k: _Key) -> tuple:
     """The shape ``x[key]`` has (for assignment: a traced mask counts as its padded indices)."""
-    if k.basic is not None:
-        shape = np.broadcast_to(np.empty((), np.int8), shape)[_basic_key(k.basic)].shape
     if k.adv is None:
+        return _shape_after(shape, k.basic, None, ())
+    return _shape_after(shape, k.basic, k.adv, tuple(_array_shapes(k.arrays, k.adv)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape_after(shape: tuple, basic, adv, arr_shapes: tuple) -> tuple:
+    if basic is not None:
+        shape = np.broadcast_to(np.empty((), np.int8), shape)[_basic_key(basic)].shape
+    if adv is None:
         return tuple(shape)
-    shape, adv, arrays = list(shape), list(k.adv), list(k.arrays)
+    shape, adv, arr_shapes = list(shape), list(adv), list(arr_shapes)
     while _D in adv:
         i = adv.index(_D)
-        arrays.pop(sum(1 for e in adv[:i] if e != _S))
         del adv[i], shape[i]
     if not adv:
         return tuple(shape)
-    shapes = _array_shapes(arrays, adv)
-    return _adv_shape(tuple(shape), _adv_entries(adv), shapes)
+    return _adv_shape(tuple(shape), _adv_entries(adv), arr_shapes)
 
 
 def getitem(self: Tensor, key) -> Tensor:
@@ -471,7 +476,14 @@ def _mask_fill(x, mask, value):
 _mask_fill.backward_name = "IndexPutBackward0"
 
 
-def _strip_leading_ones(value: Tensor, ndim: int) -> Tensor:
+def _vshape(value) -> tuple:
+    return tuple(value.shape) if isinstance(value, Tensor) else ()
+
+
+def _strip_leading_ones(value, ndim: int):
+    """torch drops leading size-1 dims of an assigned value beyond the target's dims."""
+    if not isinstance(value, Tensor):
+        return value
     shape = tuple(value.shape)
     k = 0
     while len(shape) - k > ndim and shape[k] == 1:
@@ -479,11 +491,14 @@ def _strip_leading_ones(value: Tensor, ndim: int) -> Tensor:
     return value.reshape(shape[k:]) if k else value
 
 
-def _value_tensor(self: Tensor, value) -> Tensor:
+def _value_of(self: Tensor, value):
+    """The assigned value: a Tensor, or a Python number (cast inside the op: no transfer)."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, bool | int | float | complex | np.number | np.bool_):
-        return Tensor._make(jnp.asarray(value, self.dtype.np))
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool | int | float | complex):
+        return value
     raise TypeError(f"can't assign a {_qualname(value)} to a torch.{_type_name(self)}")
 
 
@@ -496,9 +511,11 @@ def _type_name(t: Tensor) -> str:
     return t.type().split(".", 1)[1]
 
 
-def _put(self: Tensor, k: _Key, value: Tensor, accumulate: bool, exact_dtype: bool) -> Tensor:
-    """``self`` with ``value`` written (or added) at the parsed key, as a new tensor."""
-    if exact_dtype and value.dtype is not self.dtype:
+def _put(self: Tensor, k: _Key, value, accumulate: bool, exact_dtype: bool) -> Tensor:
+    """``self`` with ``value`` (a Tensor or a number) written (or added) at the parsed key, as a
+    new tensor."""
+    is_tensor = isinstance(value, Tensor)
+    if exact_dtype and is_tensor and value.dtype is not self.dtype:
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "
             f"{_type_title(self.dtype)} for the destination and {_type_title(value.dtype)} for "
@@ -506,9 +523,10 @@ def _put(self: Tensor, k: _Key, value: Tensor, accumulate: bool, exact_dtype: bo
         )
     target = _result_shape(tuple(self.shape), k)
     value = _strip_leading_ones(value, len(target))
-    vshape = tuple(value.shape)
+    vshape = _vshape(value)
     if k.adv is None:
-        _expanded_shape(value, target)  # torch's copy_ messages
+        if is_tensor:
+            _expanded_shape(value, target)  # torch's copy_ messages
     else:
         ok = len(vshape) <= len(target)
         if ok:
@@ -543,10 +561,10 @@ def _grow(a):
 
 def setitem(self: Tensor, key, value) -> None:
     """``self[key] = value``: writes into ``self`` (and, through views, into its base)."""
-    value = _value_tensor(self, value)
+    value = _value_of(self, value)
     k = _parse(key, tuple(self.shape), mask_as_index=False)
     # a mask alone with a 0-dim value is torch's masked_fill_, which casts the value
-    exact = k.adv is not None and not (k.single_mask and value.dim() == 0)
+    exact = k.adv is not None and not (k.single_mask and not _vshape(value))
     if any(isinstance(e, tuple) for e in k.adv or ()) and not _fits_mask_fill(self, k, value):
         if any(_is_tracer(a) for a in k.arrays if np.dtype(a.dtype) == np.bool_):
             pass  # traced masks stay masks: the padded-index path checks the value's shape
@@ -561,7 +579,7 @@ def _fits_mask_fill(self: Tensor, k: _Key, value: Tensor) -> bool:
     if not k.single_mask:
         return False
     n = self.dim() - k.arrays[0].ndim
-    return _strip_leading_ones(value, n).dim() <= n
+    return len(_vshape(_strip_leading_ones(value, n))) <= n
 
 
 Tensor.__getitem__ = getitem
@@ -578,7 +596,7 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
                 f"expected Tensor as element {n} in argument 0, but got {type(i).__name__}"
             )
     key = tuple(indices)
-    values = _value_tensor(input, values)
+    values = _value_of(input, values)
     return _put(input, _parse(key, tuple(input.shape)), values, accumulate, True)
 
 
