@@ -193,6 +193,8 @@ def topk(
     size = input.shape[axis] if input.dim() else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
+    if input.dim() == 0:
+        k = 1  # torch returns the element itself for k = 0 as well
     res = apply(_topk, input, k=k, axis=axis, largest=largest, sorted=builtins.bool(sorted))
     return _finish(R.topk(res), out)
 
