@@ -1,5 +1,40 @@
 """torch.nn: Module, Parameter, layers, losses, ``functional``, ``init`` and ``utils``."""
 
-from ptjax.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: I001
+import importlib as _importlib  # noqa: I001  (order matters: parameter, modules, the rest)
+
+from ptjax.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from ptjax.nn.modules import *
-from ptjax.nn import functional, init, modules, parameter, utils
+from ptjax.nn import functional, init, modules, parameter
+
+# bound explicitly: the star import above also brings nn.modules' own ``utils`` submodule
+# (torch's _pair helpers), which must not shadow torch.nn.utils
+utils = _importlib.import_module("ptjax.nn.utils")
+
+# torch.nn classes ptjax does not provide: using one raises a clear error instead of an
+# AttributeError (names that exist are found before __getattr__ is consulted)
+_TORCH_NAMES = frozenset(
+    """AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveLogSoftmaxWithLoss
+    AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d AvgPool1d AvgPool2d AvgPool3d
+    BatchNorm1d BatchNorm2d BatchNorm3d ChannelShuffle CircularPad1d CircularPad2d CircularPad3d
+    ConstantPad1d ConstantPad2d ConstantPad3d Conv1d Conv2d Conv3d ConvTranspose1d
+    ConvTranspose2d ConvTranspose3d CrossMapLRN2d DataParallel Fold FractionalMaxPool2d
+    FractionalMaxPool3d GRU GRUCell GroupNorm InstanceNorm1d InstanceNorm2d InstanceNorm3d
+    LPPool1d LPPool2d LPPool3d LSTM LSTMCell LayerNorm LazyBatchNorm1d LazyBatchNorm2d
+    LazyBatchNorm3d LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d LazyConvTranspose2d
+    LazyConvTranspose3d LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d
+    LinearCrossEntropyLoss LocalResponseNorm MaxPool1d MaxPool2d MaxPool3d MaxUnpool1d
+    MaxUnpool2d MaxUnpool3d MultiheadAttention PixelShuffle PixelUnshuffle RMSNorm RNN RNNBase
+    RNNCell RNNCellBase ReflectionPad1d ReflectionPad2d ReflectionPad3d ReplicationPad1d
+    ReplicationPad2d ReplicationPad3d SyncBatchNorm Transformer TransformerDecoder
+    TransformerDecoderLayer TransformerEncoder TransformerEncoderLayer Unfold Upsample
+    UpsamplingBilinear2d UpsamplingNearest2d ZeroPad1d ZeroPad2d ZeroPad3d attention parallel
+    factory_kwargs""".split()
+)
+
+
+def __getattr__(name: str):
+    if name in _TORCH_NAMES:
+        from ptjax._errors import unsupported
+
+        raise unsupported(f"torch.nn.{name}")
+    raise AttributeError(f"module 'ptjax.nn' has no attribute '{name}'")

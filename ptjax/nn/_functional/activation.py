@@ -14,8 +14,9 @@ import warnings
 import jax
 import jax.numpy as jnp
 
-from ptjax import _dtype as D
+from ptjax import _ops
 from ptjax._dispatch import apply
+from ptjax._ops.reduction import softmin as _softmin
 from ptjax._tensor import Tensor, _type_title, _wrap_dim
 from ptjax.random import default_generator
 
@@ -84,11 +85,6 @@ def _neg_side(x):
 
 def _threshold(x, *, threshold, value):
     return jnp.where(x > threshold, x, jnp.asarray(value, x.dtype))
-
-
-def _relu(x):
-    # x <= 0 picks 0, so relu'(0) = 0 and NaN passes through as in torch
-    return jnp.where(x <= 0, jnp.zeros_like(x), x)
 
 
 def _hardtanh(x, *, lo, hi):
@@ -194,27 +190,10 @@ def _glu(x, *, axis):
     return a * jax.nn.sigmoid(b)
 
 
-def _softmax(x, *, axis, dtype):
-    x = x.astype(dtype)
-    if x.ndim == 0:
-        return jnp.ones_like(x)
-    return jax.nn.softmax(x, axis=axis)
-
-
-def _log_softmax(x, *, axis, dtype):
-    x = x.astype(dtype)
-    if x.ndim == 0:
-        return jnp.zeros_like(x)
-    return jax.nn.log_softmax(x, axis=axis)
-
-
-_relu.backward_name = "ReluBackward0"
 _hardtanh.backward_name = "HardtanhBackward0"
 _elu.backward_name = "EluBackward0"
 _silu.backward_name = "SiluBackward0"
 _log_sigmoid.backward_name = "LogSigmoidBackward0"
-_softmax.backward_name = "SoftmaxBackward0"
-_log_softmax.backward_name = "LogSoftmaxBackward0"
 
 
 # -- public functions -----------------------------------------------------------------------------
@@ -235,8 +214,9 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """``max(0, x)`` elementwise."""
-    return _run(_relu, input, inplace, "relu", ints_ok=True)
+    """``max(0, x)`` elementwise (torch.relu; ``inplace`` writes into ``input``)."""
+    out = _ops.relu(input)
+    return input._assign(out) if inplace else out
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -373,16 +353,12 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 def sigmoid(input: Tensor) -> Tensor:
     """``1 / (1 + exp(-x))``."""
-    from ptjax._ops.pointwise import sigmoid as _op
-
-    return _op(input)
+    return _ops.sigmoid(input)
 
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    from ptjax._ops.pointwise import tanh as _op
-
-    return _op(input)
+    return _ops.tanh(input)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -441,29 +417,22 @@ def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _softmax_family(impl, name: str, input: Tensor, dim, stacklevel: int, dtype) -> Tensor:
-    if dim is None:
-        dim = _softmax_dim(name, input.dim(), stacklevel + 1)
-    dt = D.to_dtype(dtype) if dtype is not None else input.dtype
-    if dt.kind < 2:
-        raise NotImplementedError(
-            f"\"softmax_lastdim_kernel_impl\" not implemented for '{_type_title(dt)}'"
-        )
-    return apply(impl, input, axis=_wrap_dim(dim, input.dim()), dtype=dt.np)
-
-
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim`` (``dtype`` casts the input first)."""
-    return _softmax_family(_softmax, "softmax", input, dim, _stacklevel, dtype)
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    return _ops.softmax(input, dim, dtype=dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``log(softmax(x))`` along ``dim``, computed stably."""
-    return _softmax_family(_log_softmax, "log_softmax", input, dim, _stacklevel, dtype)
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _ops.log_softmax(input, dim, dtype=dtype)
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``softmax(-x)`` along ``dim``."""
     if dim is None:
         dim = _softmax_dim("softmin", input.dim(), _stacklevel)
-    return softmax(-input, dim, dtype=dtype)
+    return _softmin(input, dim, dtype=dtype)
