@@ -751,3 +751,16 @@ def test_index_op_errors():
         "Index put requires the source and destination dtypes match, got Float for the destination and Double for the source.",
         lambda t: x(t).index_put_((t.tensor([0]),), t.ones(3, dtype=t.float64)),
     )
+
+
+def test_out_arguments():
+    def run(t):
+        x = t.arange(6.0).view(2, 3)
+        outs = [t.zeros(2, 2), t.empty(0), t.zeros(4), t.zeros(0, dtype=t.long)]
+        t.gather(x, 1, t.tensor([[0, 2], [1, 1]]), out=outs[0])
+        t.index_select(x, 1, t.tensor([2, 0]), out=outs[1])
+        t.masked_select(x, x > 1, out=outs[2])
+        t.nonzero(x > 3, out=outs[3])
+        return [(o.dtype, o.tolist()) for o in outs]
+
+    assert [str(x) for x in run(ptjax)] == [str(x) for x in run(torch)]

@@ -941,3 +941,24 @@ def test_join_and_misc_errors():
         'torch.meshgrid: indexing must be one of "xy" or "ij", but received: foo',
         lambda t: t.meshgrid(t.ones(2), indexing="foo"),
     )
+
+
+def test_out_arguments():
+    def run(t):
+        a, b = t.arange(6.0).view(2, 3), t.ones(1, 3)
+        outs = [t.zeros(3, 3), t.empty(0), t.zeros(2, 3), t.zeros(3, 3)]
+        r0 = t.cat([a, b], out=outs[0])
+        t.stack([a, a], 1, out=outs[1])  # a wrong-sized out is resized, as in torch
+        t.tril(a, out=outs[2])
+        t.diag(t.ones(3), out=outs[3])
+        return [r0 is outs[0]] + [(o.dtype, o.tolist()) for o in outs]
+
+    assert [str(x) for x in run(ptjax)] == [str(x) for x in run(torch)]
+    for lib in (torch, ptjax):
+        x = lib.ones(2, requires_grad=True)
+        raises(
+            RuntimeError,
+            "cat(): functions with out=... arguments don't support automatic differentiation",
+            lambda x, lib=lib: lib.cat([x], out=lib.zeros(2)),
+            x,
+        )

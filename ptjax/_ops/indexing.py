@@ -25,6 +25,7 @@ import numpy as np
 from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._ops._registry import tensor_op
+from ptjax._ops.pointwise import _out
 from ptjax._ops.shape import _expanded_shape, view_op
 from ptjax._tensor import Tensor, _type_title, _wrap_dim
 
@@ -669,7 +670,7 @@ def gather(
                 f"no larger than self {list(input.shape)} apart from dimension {d}"
             )
     _check_dim_bounds(index, input.shape[d] if n else 1, d)
-    return apply(_gather, input, index, axis=d)
+    return _out(apply(_gather, input, index, axis=d), out, "gather")
 
 
 def _scatter_checks(input: Tensor, d: int, index: Tensor, src) -> None:
@@ -959,7 +960,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     d = _wrap_dim(dim, input.dim())
     if _bad_indices(index, 0, input.shape[d] if input.dim() else 1) is not None:
         raise IndexError("index out of range in self")
-    return apply(_index_select, input, index, axis=d)
+    return _out(apply(_index_select, input, index, axis=d), out, "index_select")
 
 
 def _check_source(input: Tensor, d: int, index: Tensor, source: Tensor, op: str) -> None:
@@ -1190,7 +1191,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
         )
     shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(mask.shape)))
     idx = np.nonzero(np.broadcast_to(np.asarray(mv), shape))
-    return apply(_masked_select, input, *idx, shape=shape)
+    return _out(apply(_masked_select, input, *idx, shape=shape), out, "masked_select")
 
 
 # -- flat indexing ----------------------------------------------------------------------------------
@@ -1243,14 +1244,15 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None, *, out=None) -> Ten
             f"{_type_title(indices.dtype)}"
         )
     if dim is None:
-        return apply(_take_along, input, indices, axis=None)
+        return _out(apply(_take_along, input, indices, axis=None), out, "take_along_dim")
     if input.dim() != indices.dim():
         raise RuntimeError(
             "torch.take_along_dim(): input and indices should have the same number of "
             f"dimensions, but got {input.dim()} dimensions for input, and {indices.dim()} "
             "dimensions for indices"
         )
-    return apply(_take_along, input, indices, axis=_wrap_dim(dim, input.dim()))
+    result = apply(_take_along, input, indices, axis=_wrap_dim(dim, input.dim()))
+    return _out(result, out, "take_along_dim")
 
 
 def _put_flat(x, index, source, *, accumulate):
@@ -1308,7 +1310,7 @@ def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
     if as_tuple:
         idx = np.nonzero(a) if a.ndim else (np.zeros(int(bool(a)), np.int64),)
         return tuple(Tensor._make(jnp.asarray(i, jnp.int64)) for i in idx)
-    return Tensor._make(jnp.asarray(_nonzero_np(a), jnp.int64))
+    return _out(Tensor._make(jnp.asarray(_nonzero_np(a), jnp.int64)), out, "nonzero")
 
 
 @tensor_op

@@ -21,6 +21,7 @@ import numpy as np
 from ptjax._dispatch import _backward_name, apply
 from ptjax._errors import unsupported
 from ptjax._ops._registry import alias, tensor_op
+from ptjax._ops.pointwise import _out
 from ptjax._tensor import (
     _LEAF_INPLACE,
     _VIEW_LEAF_INPLACE,
@@ -1148,22 +1149,6 @@ def _tensor_list(tensors, name: str) -> list:
     return tensors
 
 
-def _write_out(out: Tensor | None, result: Tensor) -> Tensor:
-    """Support torch's ``out=``: the result is copied into ``out`` (resized if its shape differs)."""
-    if out is None:
-        return result
-    if out.shape == result.shape:
-        return out._assign(result)
-    if out._base is not None:
-        raise RuntimeError(
-            "out= with a different shape needs a resize, which ptjax supports only for tensors "
-            "that are not views"
-        )
-    out._val = result._value.astype(out.dtype.np)
-    out._ver += 1
-    return out
-
-
 @tensor_op(method=False, aliases=("concat", "concatenate"))
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Concatenate tensors along ``dim``; all must have the same shape except in ``dim``.
@@ -1181,7 +1166,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     kept = [(i, x) for i, x in enumerate(tensors) if x.shape != (0,)]
     if not kept:
         _wrap_dim(dim, 1)
-        return _write_out(out, apply(_concat, tuple(tensors), axis=0, dtype=dt.np))
+        return _out(apply(_concat, tuple(tensors), axis=0, dtype=dt.np), out, "cat")
     ref = kept[0][1]
     d = _wrap_dim(dim, ref.dim())
     for i, x in kept:
@@ -1196,7 +1181,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                     f"{ref.shape[k]} but got size {x.shape[k]} for tensor number {i} in the list."
                 )
     skip = tuple(i for i, x in enumerate(tensors) if x.shape == (0,))
-    return _write_out(out, apply(_concat, tuple(tensors), axis=d, dtype=dt.np, skip=skip))
+    return _out(apply(_concat, tuple(tensors), axis=d, dtype=dt.np, skip=skip), out, "cat")
 
 
 def _stack(xs, *, axis, dtype):
@@ -1220,7 +1205,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
                 f"{list(x.shape)} at entry {i}"
             )
     d = _wrap_dim(dim, len(ref) + 1)
-    return _write_out(out, apply(_stack, tuple(tensors), axis=d, dtype=_seq_dtype(tensors).np))
+    return _out(apply(_stack, tuple(tensors), axis=d, dtype=_seq_dtype(tensors).np), out, "stack")
 
 
 def _atleast(tensors, fn):
@@ -1309,7 +1294,7 @@ def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """Zero the elements above the ``diagonal``-th diagonal of the last two dimensions."""
     if input.dim() < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return _write_out(out, apply(_tril, input, k=int(diagonal)))
+    return _out(apply(_tril, input, k=int(diagonal)), out, "tril")
 
 
 @tensor_op(inplace=True)
@@ -1317,7 +1302,7 @@ def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """Zero the elements below the ``diagonal``-th diagonal of the last two dimensions."""
     if input.dim() < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return _write_out(out, apply(_triu, input, k=int(diagonal)))
+    return _out(apply(_triu, input, k=int(diagonal)), out, "triu")
 
 
 def _diagonal(x, *, offset, dim1, dim2):
@@ -1370,7 +1355,7 @@ def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     gives its ``diagonal``-th diagonal (a new tensor)."""
     if input.dim() not in (1, 2):
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
-    return _write_out(out, apply(_diag, input, offset=int(diagonal)))
+    return _out(apply(_diag, input, offset=int(diagonal)), out, "diag")
 
 
 @tensor_op
