@@ -297,7 +297,7 @@ class CompiledFunction:
             jitted = jax.jit(pure)
             entry = self._jitted[structure] = [jitted, None]
         key = default_generator.next_key()
-        out_vals, new_tensors, new_grads, opt_vals = entry[0](
+        inputs = (
             [t._val for t in layout.tensors],
             grad_vals,
             [v._value for *_, v in opt_entries],
@@ -305,6 +305,7 @@ class CompiledFunction:
             key,
             arg_vals,
         )
+        out_vals, new_tensors, new_grads, opt_vals = entry[0](*inputs)
         if entry[1] is None:
             entry[1] = self._last_out
         out_def, out_mask, static_out, opt_out = entry[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import jax
 import jax.numpy as jnp
 
 from ptjax.autograd import graph
@@ -71,7 +72,13 @@ def _root_grads(outputs, grad_outputs, create_graph):
                 raise RuntimeError(
                     f"grad can be computed only for real floating point outputs but got {out.dtype}"
                 )
-            g = _ones(out._value.shape, out._value.dtype)
+            v = out._value
+            # a cached array must never enter a trace (see _dispatch._literals)
+            g = (
+                jnp.ones(v.shape, v.dtype)
+                if isinstance(v, jax.core.Tracer)
+                else _ones(v.shape, v.dtype)
+            )
         elif isinstance(g, Tensor):
             if g.shape != out.shape:
                 raise RuntimeError(
