@@ -312,6 +312,22 @@ def test_rrelu():
     )
 
 
+def test_gumbel_softmax():
+    logits = ptjax.tensor(
+        np.log(np.array([[0.1, 0.2, 0.7]] * 4000, np.float32)), requires_grad=True
+    )
+    soft = PF.gumbel_softmax(logits, tau=0.5)
+    assert np.allclose(soft.detach().numpy().sum(1), 1, atol=1e-5)
+    hard = PF.gumbel_softmax(logits, hard=True)
+    h = hard.detach().numpy()
+    assert ((h == 0) | (h == 1)).all() and (h.sum(1) == 1).all()
+    # a Gumbel-max sample picks each class with its softmax probability
+    assert np.allclose(h.mean(0), [0.1, 0.2, 0.7], atol=0.03)
+    (hard * ptjax.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert logits.grad is not None and np.abs(logits.grad.numpy()).sum() > 0
+    assert tuple(PF.gumbel_softmax(ptjax.zeros(2, 3, 4), dim=1).shape) == (2, 3, 4)
+
+
 def test_activation_errors():
     raises(
         RuntimeError,

@@ -25,7 +25,7 @@ _TORCH_NAMES = frozenset(
     avg_pool3d batch_norm channel_shuffle conv1d conv2d conv3d conv_tbc conv_transpose1d
     conv_transpose2d conv_transpose3d fold fractional_max_pool2d
     fractional_max_pool2d_with_indices fractional_max_pool3d fractional_max_pool3d_with_indices
-    grid_sample group_norm grouped_mm gumbel_softmax instance_norm interpolate layer_norm
+    grid_sample group_norm grouped_mm instance_norm interpolate layer_norm
     linear_cross_entropy local_response_norm lp_pool1d lp_pool2d lp_pool3d max_pool1d
     max_pool1d_with_indices max_pool2d max_pool2d_with_indices max_pool3d
     max_pool3d_with_indices max_unpool1d max_unpool2d max_unpool3d multi_head_attention_forward

@@ -56,6 +56,7 @@ __all__ = [
     "softmax",
     "log_softmax",
     "softmin",
+    "gumbel_softmax",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -436,3 +437,29 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     if dim is None:
         dim = _softmax_dim("softmin", input.dim(), _stacklevel)
     return _softmin(input, dim, dtype=dtype)
+
+
+def _gumbel_softmax(x, key, counter, *, tau, hard, axis):
+    key = jax.random.fold_in(key, counter)
+    gumbels = -jnp.log(jax.random.exponential(key, x.shape, x.dtype))
+    y = jax.nn.softmax((x + gumbels) / tau, axis=axis)
+    if not hard:
+        return y
+    # straight-through: the one-hot of the argmax forward, the soft sample's gradient backward
+    first = jnp.argmax(y, axis=axis, keepdims=True)
+    one_hot = (
+        jnp.arange(x.shape[axis]).reshape([-1 if i == axis else 1 for i in range(x.ndim)]) == first
+    ).astype(x.dtype)
+    return one_hot - jax.lax.stop_gradient(y) + y
+
+
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
+    """A sample of the Gumbel-softmax distribution over ``dim`` (one-hot if ``hard``, with the
+    soft sample's gradient)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    key, counter = default_generator.draw()
+    axis = _wrap_dim(dim, logits.dim())
+    return apply(_gumbel_softmax, logits, key, counter, tau=tau, hard=hard, axis=axis)

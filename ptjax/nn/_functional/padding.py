@@ -100,8 +100,9 @@ def _check_circular(input: Tensor, pads: tuple) -> None:
         kept = n - max(-lo, 0) - max(-hi, 0)
         if kept < 0:
             raise RuntimeError("narrow(): length must be non-negative.")
-        if lo > kept or hi > kept:
-            # torch copies the wrapped part from the output itself, which then overlaps
+        if lo > kept:
+            # torch fills the left part from the output itself, which then overlaps (or reads
+            # memory not yet written); wrapping beyond the kept part on the right is well defined
             raise RuntimeError(
                 "unsupported operation: some elements of the input tensor and the written-to "
                 "tensor refer to a single memory location. Please clone() the tensor before "
@@ -144,7 +145,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if k not in (1, 2, 3) or input.dim() not in (k + 1, k + 2):
         raise NotImplementedError(
-            f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor."
+            f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
     if mode == "circular":
         _check_circular(input, pads)

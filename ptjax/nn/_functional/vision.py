@@ -398,8 +398,8 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     """(N, C, *) with channels regrouped: (N, g, C / g, *) -> (N, C / g, g, *) -> (N, C, *)."""
     if input.dim() <= 2:
         raise RuntimeError(
-            "channel_shuffle expects input to have at least 3 dimensions, but got input with "
-            f"{input.dim()} dimension(s)"
+            "channel_shuffle expects input with > 2 dims, but got input with sizes "
+            f"{_sizes(input.shape)}"
         )
     if groups <= 0:
         raise RuntimeError(
@@ -613,26 +613,26 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = tuple(int(s) for s in size)
+    given, size = size, tuple(int(s) for s in size)
     if len(size) == 4:
         if theta.dim() != 3 or tuple(theta.shape[-2:]) != (2, 3):
             raise ValueError(
                 "Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                f"{_torch_size(size)}. Got {_torch_size(theta.shape)}."
+                f"{given}. Got {_torch_size(theta.shape)}."
             )
     elif len(size) == 5:
         if theta.dim() != 3 or tuple(theta.shape[-2:]) != (3, 4):
             raise ValueError(
                 "Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                f"{_torch_size(size)}. Got {_torch_size(theta.shape)}."
+                f"{given}. Got {_torch_size(theta.shape)}."
             )
     else:
         raise NotImplementedError(
             "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
-            f"respectively. Got size {_torch_size(size)}."
+            f"respectively. Got size {given}."
         )
     if min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {_torch_size(size)}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     return apply(_affine_grid, theta, size=size, align_corners=bool(align_corners))
 
 
@@ -783,21 +783,26 @@ def _grid_sample(x, grid, *, mode, padding_mode, align_corners):
             term = gather([lo[i] + b for i, b in enumerate(corner)]) * w[:, None]
             out = term if out is None else out + term
         return out
-    # bicubic (2-D): 4 x 4 taps around the unpadded position, each tap padded on its own
+    # bicubic (2-D): 4 x 4 taps around the unpadded position, each tap padded on its own,
+    # gathered at once; rows are summed over x first, then over y, as torch
     cy, cx = raw
     fy, fx = jnp.floor(cy), jnp.floor(cx)
     wy, wx = _cubic_coeffs(cy - fy), _cubic_coeffs(cx - fx)
-    ys = [_pad_coord(fy - 1 + j, spatial[0], padding_mode, align_corners) for j in range(4)]
-    xs = [_pad_coord(fx - 1 + i, spatial[1], padding_mode, align_corners) for i in range(4)]
+    ys = jnp.stack(
+        [_pad_coord(fy - 1 + j, spatial[0], padding_mode, align_corners) for j in range(4)], 1
+    )
+    xs = jnp.stack(
+        [_pad_coord(fx - 1 + i, spatial[1], padding_mode, align_corners) for i in range(4)], 1
+    )
+    ys = jax.lax.stop_gradient(ys).astype(jnp.int64)[:, :, None]  # (N, 4, 1, Ho, Wo)
+    xs = jax.lax.stop_gradient(xs).astype(jnp.int64)[:, None, :]  # (N, 1, 4, Ho, Wo)
+    shape = xs.shape[:1] + (4, 4) + xs.shape[3:]
+    taps = gather([jnp.broadcast_to(ys, shape), jnp.broadcast_to(xs, shape)])
     out = None
     for j in range(4):
         row = None
         for i in range(4):
-            idx = [
-                jax.lax.stop_gradient(ys[j]).astype(jnp.int64),
-                jax.lax.stop_gradient(xs[i]).astype(jnp.int64),
-            ]
-            term = gather(idx) * wx[i][:, None]
+            term = taps[:, :, j, i] * wx[i][:, None]
             row = term if row is None else row + term
         term = row * wy[j][:, None]
         out = term if out is None else out + term

@@ -5,6 +5,7 @@ from ptjax.nn.modules.module import *  # noqa: I001  (Module first: the others b
 from ptjax.nn.modules.container import *
 from ptjax.nn.modules.conv import *
 from ptjax.nn.modules.activation import *
+from ptjax.nn.modules.channelshuffle import *
 from ptjax.nn.modules.batchnorm import *
 from ptjax.nn.modules.distance import *
 from ptjax.nn.modules.dropout import *

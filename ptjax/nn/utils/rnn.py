@@ -30,13 +30,22 @@ __all__ = [
 
 
 def _host(t, what: str) -> np.ndarray:
+    """Host value of lengths / batch sizes / permutations (a list, array or Tensor)."""
     if isinstance(t, Tensor):
+        known = getattr(t, "_host_index", None)
+        if known is not None and known[0] is t._val:
+            return known[1]
         return t._concrete(what)
     return np.asarray(t)
 
 
 def _index_tensor(a: np.ndarray) -> Tensor:
-    return Tensor._make(jnp.asarray(np.asarray(a, np.int64)))
+    """An int64 index Tensor that remembers its host value: inside jax.jit even a constant
+    becomes a tracer, and packing needs the numbers on the host."""
+    a = np.asarray(a, np.int64)
+    t = Tensor._make(jnp.asarray(a))
+    t._host_index = (t._val, a)
+    return t
 
 
 class _PackedSequenceBase(NamedTuple):
