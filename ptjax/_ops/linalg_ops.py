@@ -921,7 +921,7 @@ def _lstsq(a, b, rcond, *, vector, driver):
     if driver != "gelsy" and m > n:
         r = jnp.matmul(a, x, precision="highest") - b
         residuals = jnp.sum(jnp.abs(r) ** 2, axis=-2)
-        # torch reports residuals only when every matrix has full rank
+        # torch reports residuals only when every matrix has full rank (NaN marks the others)
         residuals = jnp.where(jnp.all(rank == n), residuals, jnp.nan)
     else:
         residuals = empty
@@ -977,7 +977,12 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond=None, *, driver: str | None = None)
             np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
         except ValueError:
             _raise_broadcast(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
-    return _rt.linalg_lstsq(apply(_lstsq, A, B, _tol_value(rcond), vector=vector, driver=driver))
+    out = apply(_lstsq, A, B, _tol_value(rcond), vector=vector, driver=driver)
+    res = out[1]
+    if res.numel() and not _traced(res) and bool(jnp.isnan(res._value).all()):
+        # rank-deficient: torch gives no residuals (inside jit the shape cannot depend on it)
+        out = (out[0], Tensor._make(jnp.zeros((0,), res._value.dtype)), *out[2:])
+    return _rt.linalg_lstsq(out)
 
 
 # -- matrix functions ---------------------------------------------------------------------------
