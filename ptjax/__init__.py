@@ -36,8 +36,10 @@ from ptjax.random import (
     seed,
     set_rng_state,
 )
-from ptjax import nn  # noqa: E402,I001  (after the ops: layers build on them)
-from ptjax import optim  # noqa: E402,I001
+
+# isort: split
+# after the ops: layers and optimizers build on them
+from ptjax import nn, optim  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -57,6 +59,7 @@ def numel(input: Tensor) -> int:
 def is_nonzero(input: Tensor) -> bool:
     """The truth value of a one-element tensor."""
     return _builtins.bool(input)
+
 
 from ptjax._compile import compile  # noqa: E402
 from ptjax.nn._functional.distance import cdist  # noqa: E402
