@@ -926,9 +926,7 @@ def _lstsq(a, b, rcond, *, vector, driver):
     else:
         residuals = empty
     if vector:
-        x = x[..., 0]
-        if residuals.ndim:
-            residuals = residuals[..., 0] if residuals.shape[-1:] == (1,) else residuals
+        x = x[..., 0]  # torch keeps the residuals' trailing 1
     return x, residuals, rank_out, sv
 
 
@@ -1187,10 +1185,8 @@ _vander.backward_name = "CumprodBackward0"
 
 def linalg_vander(x: Tensor, *, N: int | None = None) -> Tensor:
     """Vandermonde matrix ``(*, n, N)``: column ``k`` is ``x ** k``."""
-    if x.dim() < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension")
-    n = x.shape[-1] if N is None else N
-    if n <= 1 and N is not None and N < 1:
+    n = x.shape[-1] if N is None and x.dim() else N
+    if x.dim() < 1 or n is None or n <= 1:
         raise RuntimeError("N must be greater than 1.")
     return apply(_vander, x, n=n)
 
