@@ -11,6 +11,7 @@ All geometry (output sizes, divisors, index tables) is static and computed on th
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -270,17 +271,45 @@ def _lowest(dt):
     return -jnp.inf if jnp.issubdtype(dt, jnp.floating) else jnp.iinfo(dt).min
 
 
-def _select_first_max(w):
-    """Value and position of the first maximum along the last axis (the last NaN wins), with
-    the gradient routed to that position only."""
-    arg = jnp.argmax(w, axis=-1)
-    if jnp.issubdtype(w.dtype, jnp.floating):
-        # torch's kernels take every NaN they meet, so the LAST NaN of a window wins
-        nan = jnp.isnan(w)
-        last_nan = w.shape[-1] - 1 - jnp.argmax(nan[..., ::-1], axis=-1)
-        arg = jnp.where(jnp.any(nan, axis=-1), last_nan, arg)
-    hit = arg[..., None] == jnp.arange(w.shape[-1])
-    return jnp.sum(jnp.where(hit, w, jnp.zeros((), w.dtype)), axis=-1), arg
+def _first_max_hits(wins: list):
+    """Window maxima and, per kernel offset, whether that slice holds the window's first
+    maximum (its last NaN if it has one: torch's kernels take every NaN they meet).
+
+    Elementwise ops over the K slices only (no reduction over a small trailing axis), which XLA
+    fuses into one pass."""
+    m = wins[0]
+    for w in wins[1:]:
+        m = jnp.maximum(m, w)  # propagates NaN
+    hits, taken = [], None
+    for w in wins:
+        hit = w == m if taken is None else (w == m) & ~taken
+        taken = hit if taken is None else taken | hit
+        hits.append(hit)
+    if jnp.issubdtype(m.dtype, jnp.floating):
+        nan_win = jnp.isnan(m)
+        taken = None
+        for k in reversed(range(len(wins))):
+            hit = jnp.isnan(wins[k]) if taken is None else jnp.isnan(wins[k]) & ~taken
+            taken = hit if taken is None else taken | hit
+            hits[k] = jnp.where(nan_win, hit, hits[k])
+    return m, hits
+
+
+def _select_first_max(wins: list, want_arg: bool):
+    """Value and (if ``want_arg``) kernel offset of each window's first maximum, with the
+    gradient routed to that element alone."""
+    m, hits = _first_max_hits(wins)
+    zero = jnp.zeros((), m.dtype)
+    val = None
+    for w, hit in zip(wins, hits):
+        term = jnp.where(hit, w, zero)
+        val = term if val is None else val + term
+    if not want_arg:
+        return val, None
+    arg = jnp.zeros(m.shape, jnp.int64)
+    for k, hit in enumerate(hits[1:], 1):
+        arg = jnp.where(hit, k, arg)
+    return val, arg
 
 
 def _flat_indices(arg, kshape, coords, spatial):
@@ -300,16 +329,68 @@ def _flat_indices(arg, kshape, coords, spatial):
 # -- max pooling ----------------------------------------------------------------------------------
 
 
+def _reduce_window_max(x, geometry):
+    """The window maxima alone, with XLA's native reduce_window (the fastest forward)."""
+    kernel, stride, padding, dilation, out = geometry
+    nd = len(kernel)
+    pads = []
+    for n, k, s, p, d, o in zip(x.shape[-nd:], kernel, stride, padding, dilation, out):
+        need = (o - 1) * s + d * (k - 1) + 1
+        pads.append((p, max(need - n - p, 0)))
+    lead = x.ndim - nd
+    return lax.reduce_window(
+        x,
+        jnp.asarray(_lowest(x.dtype), x.dtype),
+        lax.max,
+        (1,) * lead + kernel,
+        (1,) * lead + stride,
+        [(0, 0)] * lead + pads,
+        window_dilation=(1,) * lead + dilation,
+    )
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _max_pool_values(x, geometry):
+    return _reduce_window_max(x, geometry)
+
+
+def _max_pool_values_fwd(x, geometry):
+    kernel, stride, padding, dilation, out = geometry
+    wins = _strided_windows(
+        x, len(kernel), kernel, stride, padding, dilation, out, _lowest(x.dtype)
+    )
+    _, hits = _first_max_hits(wins)
+    return _reduce_window_max(x, geometry), (x, hits)
+
+
+def _max_pool_values_bwd(geometry, res, g):
+    # the whole gradient of each window goes to its first maximum (torch's rule)
+    x, hits = res
+    kernel, stride, padding, dilation, out = geometry
+    _, pull = jax.vjp(
+        lambda v: _strided_windows(v, len(kernel), kernel, stride, padding, dilation, out, 0), x
+    )
+    zero = jnp.zeros((), g.dtype)
+    (gx,) = pull([jnp.where(h, g, zero) for h in hits])
+    return (gx,)
+
+
+_max_pool_values.defvjp(_max_pool_values_fwd, _max_pool_values_bwd)
+
+
 def _max_pool(x, *, kernel, stride, padding, dilation, out, batched, with_indices):
     nd = len(kernel)
     if not batched:
         x = x[None]
+    if not with_indices and jnp.issubdtype(x.dtype, jnp.floating):
+        val = _max_pool_values(x, (kernel, stride, padding, dilation, out))
+        return val if batched else val[0]
     wins = _strided_windows(x, nd, kernel, stride, padding, dilation, out, _lowest(x.dtype))
-    val, arg = _select_first_max(jnp.stack(wins, axis=-1))
+    val, arg = _select_first_max(wins, with_indices)
+    if not with_indices:
+        return val if batched else val[0]
     if not batched:
         val, arg = val[0], arg[0]
-    if not with_indices:
-        return val
     coords = [
         (np.arange(o) * s - p)[:, None] + np.arange(k)[None, :] * d
         for o, s, p, k, d in zip(out, stride, padding, kernel, dilation)
@@ -644,7 +725,7 @@ def _adaptive_max(x, *, out, batched, with_indices):
         res = (val, jnp.zeros(shape, jnp.int64)) if with_indices else val
     else:
         w, tables, kshape = _adaptive_windows(x, nd, out, _lowest(x.dtype))
-        val, arg = _select_first_max(w)
+        val, arg = _select_first_max([w[..., k] for k in range(w.shape[-1])], with_indices)
         res = (val, _flat_indices(arg, kshape, tables, spatial)) if with_indices else val
     if batched:
         return res
