@@ -364,7 +364,7 @@ DROPOUTS = [
     ("Dropout2d", (4, 50, 3, 3)),
     ("Dropout3d", (4, 50, 2, 2, 2)),
     ("AlphaDropout", (2, 50, 40)),
-    ("FeatureAlphaDropout", (4, 50, 3, 3)),
+    ("FeatureAlphaDropout", (40, 50, 2, 2)),
 ]
 
 
@@ -386,15 +386,15 @@ def test_dropout_train_statistics(name, shape, p):
     x = ptjax.ones(*shape, requires_grad=True)
     y = pm(x)
     v = y.detach().numpy()
+    units = v.size if name in ("Dropout", "AlphaDropout") else shape[0] * shape[1]
     if "Alpha" in name:
         # alpha dropout keeps mean 0 / variance 1 of standard normal inputs
-        z = ptjax.tensor(randn(*shape))
-        out = pm(z).numpy()
-        assert abs(out.mean()) < 0.05 and abs(out.std() - 1) < 0.05
+        out = pm(ptjax.tensor(randn(*shape))).numpy()
+        tol = 4.5 / math.sqrt(units)  # the mask has `units` independent entries
+        assert abs(out.mean()) < tol and abs(out.std() - 1) < tol
         return
     kept = v != 0
     assert np.allclose(v[kept], 1 / (1 - p), rtol=1e-6)  # torch's scaling
-    units = v.size if name == "Dropout" else shape[0] * shape[1]  # independent mask entries
     assert abs(kept.mean() - (1 - p)) < 4 * math.sqrt(p * (1 - p) / units)
     if name != "Dropout":  # channel-wise: a whole (n, c) slice is kept or dropped
         per_channel = kept.reshape(shape[0], shape[1], -1)
