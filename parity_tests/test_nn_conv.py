@@ -474,3 +474,22 @@ def test_cnn_training_steps_match_torch(compiled):
         assert_close(pl, tl.detach())
     for (name, tp), (_, pp) in zip(tm.named_parameters(), pm.named_parameters()):
         assert_close(pp, tp.detach(), msg=name)
+
+
+def test_top_level_forms():
+    check(
+        lambda t, x, w, wt: (
+            t.conv1d(x, w, None, 1, 1),
+            t.conv2d(x[..., None], w[..., None], padding="same"),
+            t.conv3d(x[..., None, None], w[..., None, None]),
+            t.conv_transpose1d(x, wt, None, 2),
+            t.conv_transpose2d(x[..., None], wt[..., None], stride=2),
+            t.conv_transpose3d(x[..., None, None], wt[..., None, None]),
+        ),
+        [
+            randn(3, 6, dtype=np.float64),
+            randn(2, 3, 3, dtype=np.float64),
+            randn(3, 2, 2, dtype=np.float64),
+        ],
+        jit=False,
+    )

@@ -351,3 +351,20 @@ def test_dtype_and_unpool_errors():
         2,
     )
     raises(NotImplementedError, "FractionalMaxPool2d", pnn.FractionalMaxPool2d, 2, output_size=3)
+
+
+def test_top_level_forms():
+    # torch.max_pool2d & co. (torch.adaptive_max_pool1d always returns the indices too)
+    check(
+        lambda t, x: (
+            t.max_pool1d(x, 2),
+            t.max_pool1d_with_indices(x, 3, 1, 1),
+            t.max_pool2d(x[None], 2),
+            t.max_pool3d(x[None, None], (1, 1, 2)),
+            t.avg_pool1d(x, 2, 2, 1, False, False),
+            t.adaptive_avg_pool1d(x, 3),
+            t.adaptive_max_pool1d(x, 3),
+        ),
+        [tied(2, 3, 6, dtype=np.float64)],
+        jit=False,
+    )

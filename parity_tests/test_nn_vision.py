@@ -495,6 +495,21 @@ def test_distances():
         check(fn, [np.asarray(a, dtype) for a in inputs], jit=False)
 
 
+def test_top_level_forms():
+    check(
+        lambda t, x, y: (
+            t.pixel_shuffle(x, 2),
+            t.pixel_unshuffle(x, 2),
+            t.channel_shuffle(x, 2),
+            t.pdist(y),
+            t.cosine_similarity(y, y.flip(0)),
+            t.pairwise_distance(y, y.flip(0)),
+        ),
+        [randn(2, 4, 2, 2, dtype=np.float64), randn(4, 3, dtype=np.float64)],
+        jit=False,
+    )
+
+
 def test_distance_layers():
     check_module(
         torch.nn.CosineSimilarity(dim=0, eps=1e-6),

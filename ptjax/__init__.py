@@ -63,3 +63,26 @@ def is_nonzero(input: Tensor) -> bool:
 
 from ptjax._compile import compile  # noqa: E402
 from ptjax.nn._functional.distance import cdist  # noqa: E402
+from ptjax.nn.functional import (  # noqa: E402  (torch's top-level forms of nn ops)
+    adaptive_avg_pool1d,
+    avg_pool1d,
+    channel_shuffle,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    cosine_similarity,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool3d,
+    pairwise_distance,
+    pdist,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
+from ptjax.nn.functional import (  # noqa: E402  (torch.adaptive_max_pool1d returns the indices too)
+    adaptive_max_pool1d_with_indices as adaptive_max_pool1d,
+)
