@@ -4,7 +4,7 @@ import importlib as _importlib  # noqa: I001  (order matters: parameter, modules
 
 from ptjax.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from ptjax.nn.modules import *
-from ptjax.nn import functional, init, modules, parameter
+from ptjax.nn import attention, functional, init, modules, parameter
 
 # bound explicitly: the star import above also brings nn.modules' own ``utils`` submodule
 # (torch's _pair helpers), which must not shadow torch.nn.utils
@@ -23,11 +23,10 @@ _TORCH_NAMES = frozenset(
     LazyBatchNorm3d LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d LazyConvTranspose2d
     LazyConvTranspose3d LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d
     LinearCrossEntropyLoss LocalResponseNorm MaxPool1d MaxPool2d MaxPool3d MaxUnpool1d
-    MaxUnpool2d MaxUnpool3d MultiheadAttention PixelShuffle PixelUnshuffle RMSNorm RNN RNNBase
+    MaxUnpool2d MaxUnpool3d PixelShuffle PixelUnshuffle RMSNorm RNN RNNBase
     RNNCell RNNCellBase ReflectionPad1d ReflectionPad2d ReflectionPad3d ReplicationPad1d
-    ReplicationPad2d ReplicationPad3d SyncBatchNorm Transformer TransformerDecoder
-    TransformerDecoderLayer TransformerEncoder TransformerEncoderLayer Unfold Upsample
-    UpsamplingBilinear2d UpsamplingNearest2d ZeroPad1d ZeroPad2d ZeroPad3d attention parallel
+    ReplicationPad2d ReplicationPad3d SyncBatchNorm Unfold Upsample
+    UpsamplingBilinear2d UpsamplingNearest2d ZeroPad1d ZeroPad2d ZeroPad3d parallel
     factory_kwargs""".split()
 )
 

@@ -6,6 +6,7 @@ import line; torch functional names ptjax does not provide raise a clear error o
 """
 
 from ptjax.nn._functional.activation import *  # noqa: I001
+from ptjax.nn._functional.attention import *
 from ptjax.nn._functional.conv import *
 from ptjax.nn._functional.distance import *
 from ptjax.nn._functional.dropout import *
@@ -28,8 +29,8 @@ _TORCH_NAMES = frozenset(
     grid_sample group_norm grouped_mm instance_norm interpolate layer_norm
     linear_cross_entropy local_response_norm lp_pool1d lp_pool2d lp_pool3d max_pool1d
     max_pool1d_with_indices max_pool2d max_pool2d_with_indices max_pool3d
-    max_pool3d_with_indices max_unpool1d max_unpool2d max_unpool3d multi_head_attention_forward
-    native_channel_shuffle pad pixel_shuffle pixel_unshuffle rms_norm scaled_dot_product_attention
+    max_pool3d_with_indices max_unpool1d max_unpool2d max_unpool3d
+    native_channel_shuffle pad pixel_shuffle pixel_unshuffle rms_norm
     scaled_grouped_mm scaled_mm unfold upsample upsample_bilinear upsample_nearest""".split()
 )
 

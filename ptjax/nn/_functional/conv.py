@@ -304,122 +304,69 @@ def _conv_transposend(
     )
 
 
-def conv1d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    dilation=1,
-    groups: int = 1,
-) -> Tensor:
-    """1-D cross-correlation: input (N, C_in, L) or (C_in, L), weight (C_out, C_in / groups, k)
-    -> (N, C_out, L_out). ``padding`` is an int, a tuple, 'valid' or 'same'."""
-    return _convnd(1, "conv1d", input, weight, bias, stride, padding, dilation, groups)
+_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
-def conv2d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    dilation=1,
-    groups: int = 1,
-) -> Tensor:
-    """2-D cross-correlation: input (N, C_in, H, W) or (C_in, H, W), weight
-    (C_out, C_in / groups, kH, kW) -> (N, C_out, H_out, W_out)."""
-    return _convnd(2, "conv2d", input, weight, bias, stride, padding, dilation, groups)
+def _shapes(nd: int) -> tuple:
+    dims = _SPATIAL[nd]
+    x = ", ".join(dims)
+    k = ", ".join("k" + d for d in dims) if nd > 1 else "k"
+    out = ", ".join(d + "_out" for d in dims)
+    return x, k, out
 
 
-def conv3d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    dilation=1,
-    groups: int = 1,
-) -> Tensor:
-    """3-D cross-correlation: input (N, C_in, D, H, W) or (C_in, D, H, W), weight
-    (C_out, C_in / groups, kD, kH, kW) -> (N, C_out, D_out, H_out, W_out)."""
-    return _convnd(3, "conv3d", input, weight, bias, stride, padding, dilation, groups)
+def _make_conv(nd: int):
+    name = f"conv{nd}d"
 
+    def conv(
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+    ) -> Tensor:
+        return _convnd(nd, name, input, weight, bias, stride, padding, dilation, groups)
 
-def conv_transpose1d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups: int = 1,
-    dilation=1,
-) -> Tensor:
-    """1-D transposed convolution: input (N, C_in, L) or (C_in, L), weight
-    (C_in, C_out / groups, k) -> (N, C_out, L_out) with
-    L_out = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1."""
-    return _conv_transposend(
-        1,
-        "conv_transpose1d",
-        input,
-        weight,
-        bias,
-        stride,
-        padding,
-        output_padding,
-        groups,
-        dilation,
+    x, k, out = _shapes(nd)
+    conv.__name__ = conv.__qualname__ = name
+    conv.__doc__ = (
+        f"{nd}-D cross-correlation: input (N, C_in, {x}) or (C_in, {x}), weight "
+        f"(C_out, C_in / groups, {k}), bias (C_out,) -> (N, C_out, {out}). ``padding`` is an "
+        "int, a tuple, 'valid' or 'same'."
     )
+    return conv
 
 
-def conv_transpose2d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups: int = 1,
-    dilation=1,
-) -> Tensor:
-    """2-D transposed convolution: input (N, C_in, H, W) or (C_in, H, W), weight
-    (C_in, C_out / groups, kH, kW) -> (N, C_out, H_out, W_out)."""
-    return _conv_transposend(
-        2,
-        "conv_transpose2d",
-        input,
-        weight,
-        bias,
-        stride,
-        padding,
-        output_padding,
-        groups,
-        dilation,
+def _make_conv_transpose(nd: int):
+    name = f"conv_transpose{nd}d"
+
+    def conv_transpose(
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        dilation=1,
+    ) -> Tensor:
+        return _conv_transposend(
+            nd, name, input, weight, bias, stride, padding, output_padding, groups, dilation
+        )
+
+    x, k, out = _shapes(nd)
+    conv_transpose.__name__ = conv_transpose.__qualname__ = name
+    conv_transpose.__doc__ = (
+        f"{nd}-D transposed convolution: input (N, C_in, {x}) or (C_in, {x}), weight "
+        f"(C_in, C_out / groups, {k}), bias (C_out,) -> (N, C_out, {out}), each size "
+        "(n - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1."
     )
+    return conv_transpose
 
 
-def conv_transpose3d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups: int = 1,
-    dilation=1,
-) -> Tensor:
-    """3-D transposed convolution: input (N, C_in, D, H, W) or (C_in, D, H, W), weight
-    (C_in, C_out / groups, kD, kH, kW) -> (N, C_out, D_out, H_out, W_out)."""
-    return _conv_transposend(
-        3,
-        "conv_transpose3d",
-        input,
-        weight,
-        bias,
-        stride,
-        padding,
-        output_padding,
-        groups,
-        dilation,
-    )
+conv1d, conv2d, conv3d = (_make_conv(nd) for nd in (1, 2, 3))
+conv_transpose1d, conv_transpose2d, conv_transpose3d = (
+    _make_conv_transpose(nd) for nd in (1, 2, 3)
+)

@@ -74,11 +74,14 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return _run(input, p, training, inplace, False, False)
 
 
-def _batched(input: Tensor, fn, inplace: bool) -> Tensor:
-    """Run channel-wise dropout ``fn`` on an unbatched input by adding a batch dimension."""
-    x = input.unsqueeze(0)
-    out = fn(x).squeeze(0)
-    return input._assign(out) if inplace and out is not input else out
+def _channelwise(input: Tensor, p: float, training: bool, inplace: bool, batched: bool) -> Tensor:
+    """Channel dropout; an unbatched input gets a batch dimension for the draw, as in torch."""
+    if batched:
+        return _run(input, p, training, inplace, True, False)
+    if not training or p == 0:
+        return input
+    out = _run(input.unsqueeze(0), p, training, False, True, False).squeeze(0)
+    return input._assign(out) if inplace else out
 
 
 def dropout1d(
@@ -94,11 +97,7 @@ def dropout1d(
             "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
             "inputs)."
         )
-    if d == 3:
-        return _run(input, p, training, inplace, True, False)
-    if not training or p == 0:
-        return input
-    return _batched(input, lambda x: _run(x, p, training, False, True, False), inplace)
+    return _channelwise(input, p, training, inplace, d == 3)
 
 
 def dropout2d(
@@ -143,11 +142,7 @@ def dropout3d(
             "an optional batch dimension (i.e. 4D or 5D inputs).",
             stacklevel=2,
         )
-    if d == 5:
-        return _run(input, p, training, inplace, True, False)
-    if not training or p == 0:
-        return input
-    return _batched(input, lambda x: _run(x, p, training, False, True, False), inplace)
+    return _channelwise(input, p, training, inplace, d == 5)
 
 
 def alpha_dropout(

@@ -168,32 +168,32 @@ def _regression(kind, input, target, weight, reduction, param=None):
     )
 
 
-def l1_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average=None,
-    reduce=None,
-    reduction: str = "mean",
-    weight: Tensor | None = None,
-) -> Tensor:
-    """Mean absolute error ``|input - target|`` (optionally weighted per element)."""
-    if size_average is not None or reduce is not None:
-        reduction = legacy_get_string(size_average, reduce)
-    return _regression("l1", input, target, weight, reduction)
+def _weighted_regression_loss(kind: str, doc: str):
+    """l1_loss / mse_loss: torch's signature, with the legacy arguments and per-element weight."""
+
+    def loss(
+        input: Tensor,
+        target: Tensor,
+        size_average=None,
+        reduce=None,
+        reduction: str = "mean",
+        weight: Tensor | None = None,
+    ) -> Tensor:
+        if size_average is not None or reduce is not None:
+            reduction = legacy_get_string(size_average, reduce)
+        return _regression(kind, input, target, weight, reduction)
+
+    loss.__name__ = loss.__qualname__ = f"{kind}_loss"
+    loss.__doc__ = doc
+    return loss
 
 
-def mse_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average=None,
-    reduce=None,
-    reduction: str = "mean",
-    weight: Tensor | None = None,
-) -> Tensor:
-    """Mean squared error ``(input - target)^2`` (optionally weighted per element)."""
-    if size_average is not None or reduce is not None:
-        reduction = legacy_get_string(size_average, reduce)
-    return _regression("mse", input, target, weight, reduction)
+l1_loss = _weighted_regression_loss(
+    "l1", "Mean absolute error ``|input - target|`` (optionally weighted per element)."
+)
+mse_loss = _weighted_regression_loss(
+    "mse", "Mean squared error ``(input - target)^2`` (optionally weighted per element)."
+)
 
 
 def smooth_l1_loss(

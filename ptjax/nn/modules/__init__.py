@@ -20,4 +20,5 @@ from ptjax.nn.modules.pixelshuffle import *
 from ptjax.nn.modules.pooling import *
 from ptjax.nn.modules.rnn import *
 from ptjax.nn.modules.sparse import *
+from ptjax.nn.modules.transformer import *
 from ptjax.nn.modules.upsampling import *

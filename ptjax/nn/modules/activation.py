@@ -399,3 +399,8 @@ class Softmax2d(Module):
                 f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead"
             )
         return F.softmax(input, -3, _stacklevel=5)
+
+
+# torch defines MultiheadAttention in this module; ptjax keeps it in _attention.py
+
+__all__.append("MultiheadAttention")

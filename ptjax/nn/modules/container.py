@@ -41,6 +41,14 @@ class Container(Module):
             self.add_module(key, value)
 
 
+def _abs_index(idx, n: int) -> str:
+    """The key of list position ``idx`` (negative counts from the end) among ``n`` entries."""
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range")
+    return str(idx % n)
+
+
 def _dir_without_digits(module: Module) -> list:
     return [k for k in Module.__dir__(module) if not k.isdigit()]
 
@@ -188,10 +196,7 @@ class ModuleList(Module):
             self += modules
 
     def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
+        return _abs_index(idx, len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -369,10 +374,7 @@ class ParameterList(Module):
             self += values
 
     def _get_abs_string_index(self, idx) -> str:
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
+        return _abs_index(idx, len(self))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

@@ -1,11 +1,13 @@
 """Recurrent layers: RNN, LSTM, GRU and their cells, with torch's parameter layout and gates.
 
-Each layer and direction is one ptjax op whose implementation projects the inputs of all time
-steps with one matmul and runs the recurrence with ``jax.lax.scan``, so an eager forward costs
-one dispatch per layer and direction, not per time step. The gate arithmetic follows torch's
-CPU kernels: ``gates = (h W_hh^T + b_hh) + (x W_ih^T + b_ih)``; LSTM chunks i, f, g, o with
-``c' = f*c + i*g``, ``h' = o*tanh(c')`` (then ``h' W_hr^T`` with a projection); GRU chunks
-r, z, n with ``n = tanh(x_n + r*(h W_hn^T + b_hn))`` and ``h' = (h - n)*z + n``.
+Each layer is one ptjax op whose implementation projects the inputs of all time steps with one
+matmul and runs the recurrence with ``jax.lax.scan``, both directions of a bidirectional layer
+in the same scan (batched over a direction axis). An eager forward therefore costs one
+dispatch per layer, not one per time step, and one scan to compile per layer. The gate
+arithmetic follows torch's CPU kernels: ``gates = (h W_hh^T + b_hh) + (x W_ih^T + b_ih)``;
+LSTM chunks i, f, g, o with ``c' = f*c + i*g``, ``h' = o*tanh(c')`` (then ``h' W_hr^T`` with a
+projection); GRU chunks r, z, n with ``n = tanh(x_n + r*(h W_hn^T + b_hn))`` and
+``h' = (h - n)*z + n``.
 
 Packed sequences run on their padded form: a step past a sequence's end leaves its state as it
 is (so the final state is the one at its true length), and the reverse direction reverses each
@@ -25,7 +27,7 @@ from jax import lax
 
 from ptjax._dispatch import apply
 from ptjax._ops.creation import empty, zeros
-from ptjax._ops.shape import cat, stack
+from ptjax._ops.shape import cat
 from ptjax._tensor import Tensor
 from ptjax.nn import init
 from ptjax.nn._functional.dropout import dropout as _dropout
@@ -47,9 +49,9 @@ def _linear(x, w, b, precision):
     return y if b is None else y + b
 
 
-def _cell(mode, xw, h, c, w_hh, b_hh, w_hr, precision):
-    """One step from the projected input ``xw`` (B, G): returns (h', c')."""
-    hh = _linear(h, w_hh, b_hh, precision)
+def _gates(mode, xw, hh, h, c):
+    """One step from the input projection ``xw`` and hidden projection ``hh`` (..., G) of the
+    state ``h`` (and cell ``c``): returns (h', c'), h' before any LSTM projection."""
     if mode == "GRU":
         hr, hz, hn = jnp.split(hh, 3, axis=-1)
         xr, xz, xn = jnp.split(xw, 3, axis=-1)
@@ -64,10 +66,7 @@ def _cell(mode, xw, h, c, w_hh, b_hh, w_hr, precision):
         return jax.nn.relu(gates), None
     i, f, g, o = jnp.split(gates, 4, axis=-1)
     c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-    h = jax.nn.sigmoid(o) * jnp.tanh(c)
-    if w_hr is not None:
-        h = jnp.matmul(h, w_hr.T, precision=precision)
-    return h, c
+    return jax.nn.sigmoid(o) * jnp.tanh(c), c
 
 
 def _reverse_index(lengths, steps):
@@ -76,40 +75,63 @@ def _reverse_index(lengths, steps):
     return jnp.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
 
 
-def _time_gather(x, idx):
+def _reverse_time(x, lengths):
+    """x (T, B, *) with every sequence reversed in time (within its length when packed)."""
+    if lengths is None:
+        return x[::-1]
+    idx = _reverse_index(lengths, x.shape[0])
     return jnp.take_along_axis(x, idx.reshape(idx.shape + (1,) * (x.ndim - 2)), axis=0)
 
 
-def _rnn_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, lengths, *, mode, reverse, precision):
-    """One layer and direction over a time-major input x (T, B, I): returns the outputs
-    (T, B, H_out) and the final h (and c for LSTM)."""
-    steps = x.shape[0]
-    if reverse:
-        x = x[::-1] if lengths is None else _time_gather(x, _reverse_index(lengths, steps))
-    xw = _linear(x, w_ih, b_ih, precision)  # every step's input projection in one matmul
+def _stacked(ws):
+    return jnp.stack(ws) if ws else None
+
+
+def _rnn_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, lengths, *, mode, precision):
+    """One layer, every direction in the same scan, over a time-major input x (T, B, I).
+
+    h0/c0 (D, B, H); each weight argument is a tuple with one tensor per direction (empty when
+    the layer has none). Returns the outputs (T, B, D*H_out), h_n (D, B, H_out) and, for LSTM,
+    c_n (D, B, H).
+    """
+    steps, directions = x.shape[0], len(w_ih)
+    xs = jnp.stack([x, _reverse_time(x, lengths)]) if directions == 2 else x[None]
+    w_hh, w_hr = jnp.stack(w_hh), _stacked(w_hr)
+    # every step's input projection in one matmul, laid out (T, D, B, G) for the scan
+    xw = jnp.einsum("dtbi,dgi->tdbg", xs, jnp.stack(w_ih), precision=precision)
+    if b_ih:
+        xw = xw + jnp.stack(b_ih)[None, :, None, :]
+    b_hh = jnp.stack(b_hh)[:, None, :] if b_hh else None
     mask = None if lengths is None else jnp.arange(steps)[:, None] < lengths[None, :]
 
     def step(carry, inp):
         h, c = carry
         xw_t, m_t = inp
-        h_new, c_new = _cell(mode, xw_t, h, c, w_hh, b_hh, w_hr, precision)
+        hh = jnp.einsum("dbh,dgh->dbg", h, w_hh, precision=precision)
+        if b_hh is not None:
+            hh = hh + b_hh
+        h_new, c_new = _gates(mode, xw_t, hh, h, c)
+        if w_hr is not None:
+            h_new = jnp.einsum("dbh,dph->dbp", h_new, w_hr, precision=precision)
         if m_t is None:
             return (h_new, c_new), h_new
-        m = m_t[:, None]
+        # past a sequence's end its state stays and its output is 0
+        m = m_t[None, :, None]
         out = jnp.where(m, h_new, jnp.zeros((), h_new.dtype))
         h_new = jnp.where(m, h_new, h)
         if c_new is not None:
             c_new = jnp.where(m, c_new, c)
         return (h_new, c_new), out
 
-    (h, c), out = lax.scan(step, (h0, c0), (xw, mask))
-    if reverse:
-        out = out[::-1] if lengths is None else _time_gather(out, _reverse_index(lengths, steps))
+    (h, c), ys = lax.scan(step, (h0, c0), (xw, mask))
+    outs = [ys[:, 0]] if directions == 1 else [ys[:, 0], _reverse_time(ys[:, 1], lengths)]
+    out = outs[0] if directions == 1 else jnp.concatenate(outs, axis=-1)
     return (out, h, c) if mode == "LSTM" else (out, h)
 
 
 def _rnn_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, *, mode, precision):
-    h, c = _cell(mode, _linear(x, w_ih, b_ih, precision), h, c, w_hh, b_hh, None, precision)
+    xw = _linear(x, w_ih, b_ih, precision)
+    h, c = _gates(mode, xw, _linear(h, w_hh, b_hh, precision), h, c)
     return (h, c) if mode == "LSTM" else h
 
 
@@ -300,38 +322,39 @@ class RNNBase(Module):
         """All layers over time-major x (T, B, I): outputs (T, B, D*H_out), h_n (and c_n)."""
         if x.shape[0] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        directions = 2 if self.bidirectional else 1
+        sfxs = ("", "_reverse") if self.bidirectional else ("",)
+        d = len(sfxs)
         precision = _precision(x)
         hs, cs = [], []
         for layer in range(self.num_layers):
-            outs = []
-            for d in range(directions):
-                k = layer * directions + d
-                sfx = f"l{layer}" + ("_reverse" if d == 1 else "")
-                res = apply(
-                    _rnn_layer,
-                    x,
-                    h0[k],
-                    None if c0 is None else c0[k],
-                    getattr(self, f"weight_ih_{sfx}"),
-                    getattr(self, f"weight_hh_{sfx}"),
-                    getattr(self, f"bias_ih_{sfx}", None),
-                    getattr(self, f"bias_hh_{sfx}", None),
-                    getattr(self, f"weight_hr_{sfx}", None),
-                    lengths,
-                    mode=self.mode,
-                    reverse=d == 1,
-                    precision=precision,
-                )
-                outs.append(res[0])
-                hs.append(res[1])
-                if c0 is not None:
-                    cs.append(res[2])
-            x = outs[0] if directions == 1 else cat(outs, -1)
+
+            def weights(kind, layer=layer):
+                ws = [getattr(self, f"{kind}_l{layer}{s}", None) for s in sfxs]
+                return tuple(w for w in ws if w is not None)
+
+            res = apply(
+                _rnn_layer,
+                x,
+                h0[layer * d : (layer + 1) * d],
+                None if c0 is None else c0[layer * d : (layer + 1) * d],
+                weights("weight_ih"),
+                weights("weight_hh"),
+                weights("bias_ih"),
+                weights("bias_hh"),
+                weights("weight_hr"),
+                lengths,
+                mode=self.mode,
+                precision=precision,
+            )
+            x = res[0]
+            hs.append(res[1])
+            if c0 is not None:
+                cs.append(res[2])
             if self.dropout != 0 and self.training and layer < self.num_layers - 1:
                 x = _dropout(x, self.dropout, True)
-        h_n = stack(hs, 0)
-        return x, h_n, (stack(cs, 0) if c0 is not None else None)
+        h_n = hs[0] if len(hs) == 1 else cat(hs, 0)
+        c_n = None if c0 is None else (cs[0] if len(cs) == 1 else cat(cs, 0))
+        return x, h_n, c_n
 
     def _forward(self, input, hx):
         is_lstm = self.mode == "LSTM"
