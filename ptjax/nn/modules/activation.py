@@ -402,5 +402,6 @@ class Softmax2d(Module):
 
 
 # torch defines MultiheadAttention in this module; ptjax keeps it in _attention.py
+from ptjax.nn.modules._attention import MultiheadAttention as MultiheadAttention  # noqa: E402
 
 __all__.append("MultiheadAttention")
