@@ -570,3 +570,18 @@ def test_legacy_warnings_silenced_in_module_tests():
         warnings.simplefilter("always")
         m.state_dict(None, "p.")
     assert any(issubclass(x.category, FutureWarning) for x in w)
+
+
+def test_factory_kwargs_and_unsupported_names():
+    for kw in [None, {"dtype": 1}, {"device": "cpu", "factory_kwargs": {"dtype": 2}}]:
+        assert pnn.factory_kwargs(kw) == torch.nn.factory_kwargs(kw)
+    for bad in [{"dtype": 1, "factory_kwargs": {"dtype": 2}}, {"foo": 1}]:
+        assert _torch_error(lambda bad=bad: pnn.factory_kwargs(bad)) == _torch_error(
+            lambda bad=bad: torch.nn.factory_kwargs(bad)
+        )
+    raises(
+        NotImplementedError,
+        "torch.nn.DataParallel is not supported by ptjax",
+        lambda: pnn.DataParallel,
+    )
+    assert not hasattr(pnn, "NotATorchName")

@@ -26,9 +26,24 @@ _TORCH_NAMES = frozenset(
     MaxUnpool2d MaxUnpool3d PixelShuffle PixelUnshuffle RMSNorm RNN RNNBase
     RNNCell RNNCellBase ReflectionPad1d ReflectionPad2d ReflectionPad3d ReplicationPad1d
     ReplicationPad2d ReplicationPad3d SyncBatchNorm Unfold Upsample
-    UpsamplingBilinear2d UpsamplingNearest2d ZeroPad1d ZeroPad2d ZeroPad3d parallel
-    factory_kwargs""".split()
+    UpsamplingBilinear2d UpsamplingNearest2d ZeroPad1d ZeroPad2d ZeroPad3d parallel""".split()
 )
+
+
+def factory_kwargs(kwargs: dict | None) -> dict:
+    """The ``device``/``dtype``/``memory_format`` keyword arguments of a layer's factories,
+    checked and merged with an explicit ``factory_kwargs`` entry, as torch.nn.factory_kwargs."""
+    if kwargs is None:
+        return {}
+    simple = {"device", "dtype", "memory_format"}
+    if not kwargs.keys() <= simple | {"factory_kwargs"}:
+        raise TypeError(f"unexpected kwargs {kwargs.keys() - simple - {'factory_kwargs'}}")
+    out = dict(kwargs.get("factory_kwargs", {}))
+    for k in simple & kwargs.keys():
+        if k in out:
+            raise TypeError(f"{k} specified twice, in **kwargs and in factory_kwargs")
+        out[k] = kwargs[k]
+    return out
 
 
 def __getattr__(name: str):

@@ -20,7 +20,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._errors import unsupported
 from ptjax._tensor import Size, Tensor, _parse_to
@@ -1276,8 +1275,3 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
-
-
-def factory_kwargs(device=None, dtype=None) -> dict:
-    """``device``/``dtype`` for a layer's parameter factories (dtype resolved to a ptjax dtype)."""
-    return {"device": device, "dtype": D.to_dtype(dtype) if dtype is not None else None}
