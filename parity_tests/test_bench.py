@@ -28,13 +28,13 @@ def test_losses_agree(name):
 def test_cli_quick_json(tmp_path):
     out = tmp_path / "bench.json"
     cmd = [sys.executable, "-m", "ptjax", "bench", "--quick", "--models", "mlp"]
-    cmd += ["--backends", "torch,ptjax_compile,jax", "--json", str(out)]
+    cmd += ["--backends", "ptjax_compile,jax", "--json", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "| mlp | jax |" in proc.stdout
     data = json.loads(out.read_text())
     assert data["config"]["steps"] == 2 and data["config"]["repeats"] == 1
-    assert {r["backend"] for r in data["results"]} == {"torch", "ptjax_compile", "jax"}
+    assert {r["backend"] for r in data["results"]} == {"ptjax_compile", "jax"}
     for r in data["results"]:
         assert r["status"] == "ok", r
         assert r["step_s"] > 0 and np.isfinite(r["final_loss"])
