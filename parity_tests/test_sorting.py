@@ -75,7 +75,7 @@ def test_sort_int_and_bool():
 # -- topk ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("k,largest", [(1, True), (3, False), (5, True)])
+@pytest.mark.parametrize("k,largest", [(1, True), (3, False)])
 def test_topk_values_and_gradients(k, largest):
     check(
         lambda t, x: (x.topk(k, largest=largest), t.topk(x, 2, 0, largest, True)),
@@ -89,11 +89,9 @@ def test_topk_ties_nan_and_unsorted_follow_torch():
     check(
         lambda t, a, b: (
             a.topk(4),
-            a.topk(3, largest=False),
-            a.topk(5, sorted=False),
+            a.topk(5, largest=False, sorted=False),
             b.topk(1),  # k * 64 <= n: torch's partial_sort path
             b.topk(20, largest=False),
-            b.topk(2, 0, sorted=False),
             a.topk(0),
         ),
         [short, long],
@@ -138,8 +136,6 @@ def test_median_dim_ties_and_nan():
             x.nanmedian(1),
             t.median(x, 0, True),
             t.nanmedian(x, 0),
-            x.median(),
-            x.nanmedian(),
         ),
         [x],
     )
@@ -156,10 +152,10 @@ def test_median_int_empty_scalar():
 
 def test_mode_ties():
     check(
-        lambda t, x, y: (x.mode(), x.mode(0, True), y.mode(1), t.mode(y, 0)),
+        lambda t, x, y: (x.mode(), x.mode(0, True), t.mode(y, 1)),
         [ties(3, 7), ties(2, 40, high=5, dtype=np.float64)],
     )
-    check(lambda t, i: (i.mode(), i.mode(0)), [ties(4, 20, high=3, dtype=np.int64)], grad=False)
+    check(lambda t, i: i.mode(0), [ties(20, 3, high=3, dtype=np.int64)], grad=False)
 
 
 def test_order_statistic_errors():
@@ -178,7 +174,7 @@ def test_order_statistic_errors():
 
 def test_tie_order_against_many_random_rows():
     # indices of every tie-sensitive op against torch on random tie-heavy data (eager)
-    for trial in range(6):
+    for trial in range(3):
         v = ties(3, 23 if trial % 2 else 12, high=2 + trial % 3, nan=0.1 * (trial % 2))
         t, p = torch.from_numpy(v), ptjax.tensor(v)
         for f in (
@@ -197,14 +193,12 @@ def test_tie_order_against_many_random_rows():
 # -- quantile --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
-def test_quantile_interpolations(interpolation):
-    kw = {"interpolation": interpolation}
+def test_quantile_interpolations():
+    modes = ["linear", "lower", "higher", "midpoint", "nearest"]
     check(
         lambda t, x: (
-            x.quantile(0.3, **kw),
-            t.quantile(x, 0.5, 1, True, **kw),
-            t.nanquantile(x, 0.75, 0, **kw),
+            [x.quantile(0.3, interpolation=m) for m in modes]
+            + [t.nanquantile(x, 0.75, 1, True, interpolation="nearest")]
         ),
         [randn(3, 5, dtype=np.float64)],
     )

@@ -178,10 +178,28 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None)
     return _finish(apply(_sum, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
 
 
+def _nansum_value(x, axis, keepdims):
+    return jnp.sum(jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), x), axis=axis, keepdims=keepdims)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _nansum_core(x, axis, keepdims):
+    return _nansum_value(x, axis, keepdims)
+
+
+@_nansum_core.defjvp
+def _nansum_core_jvp(axis, keepdims, primals, tangents):
+    # torch multiplies the gradient by (x == x), so an infinite gradient (nanmean of an all-NaN
+    # slice) becomes NaN; a select would turn it into 0
+    (x,), (t,) = primals, tangents
+    keep = jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), jnp.ones((), x.dtype))
+    return _nansum_value(x, axis, keepdims), jnp.sum(t * keep, axis=axis, keepdims=keepdims)
+
+
 def _nansum(x, *, axis, keepdims, dtype):
     x = x.astype(dtype)
     if _is_float(x):
-        x = jnp.where(jnp.isnan(x), jnp.zeros((), dtype), x)
+        return _nansum_core(x, axis, keepdims)
     return jnp.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -212,9 +230,8 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None
 
 def _nanmean(x, *, axis, keepdims, dtype):
     x = x.astype(dtype)
-    keep = ~jnp.isnan(x)
-    total = jnp.sum(jnp.where(keep, x, jnp.zeros((), dtype)), axis=axis, keepdims=keepdims)
-    return total / jnp.sum(keep, axis=axis, keepdims=keepdims).astype(dtype)
+    count = jnp.sum(~jnp.isnan(x), axis=axis, keepdims=keepdims).astype(dtype)
+    return _nansum_core(x, axis, keepdims) / count
 
 
 @tensor_op
