@@ -17,6 +17,7 @@ from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._ops.blas import precision_for
 from ptjax._tensor import Tensor
+from ptjax.amp.autocast_mode import LOWER, autocast_op
 
 __all__ = [
     "conv1d",
@@ -336,7 +337,7 @@ def _make_conv(nd: int):
         f"(C_out, C_in / groups, {k}), bias (C_out,) -> (N, C_out, {out}). ``padding`` is an "
         "int, a tuple, 'valid' or 'same'."
     )
-    return conv
+    return autocast_op(LOWER)(conv)
 
 
 def _make_conv_transpose(nd: int):
@@ -363,7 +364,7 @@ def _make_conv_transpose(nd: int):
         f"(C_in, C_out / groups, {k}), bias (C_out,) -> (N, C_out, {out}), each size "
         "(n - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1."
     )
-    return conv_transpose
+    return autocast_op(LOWER)(conv_transpose)
 
 
 conv1d, conv2d, conv3d = (_make_conv(nd) for nd in (1, 2, 3))

@@ -418,90 +418,63 @@ def _max_poolnd(nd, fname, input, kernel_size, stride, padding, dilation, ceil_m
     )
 
 
-def max_pool1d(
-    input: Tensor,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-):
-    """1-D max pooling: (N, C, L) or (C, L) -> (N, C, L_out) [, int64 indices into L]."""
-    return _max_poolnd(
-        1, "max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def _io(nd: int) -> tuple:
+    """Docstring shapes: ((N, C, *in) or (C, *in), (N, C, *out))."""
+    dims = _SPATIAL[nd]
+    x = ", ".join(dims)
+    out = ", ".join(d + "_out" for d in dims)
+    return f"(N, C, {x}) or (C, {x})", f"(N, C, {out})"
+
+
+def _make_max_pool(nd: int):
+    name = f"max_pool{nd}d"
+
+    def max_pool(
+        input: Tensor,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        ceil_mode: bool = False,
+        return_indices: bool = False,
+    ):
+        return _max_poolnd(
+            nd, name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+        )
+
+    def with_indices(
+        input: Tensor,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        ceil_mode: bool = False,
+        return_indices: bool = False,
+    ):
+        return _max_poolnd(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+    x, out = _io(nd)
+    max_pool.__name__ = max_pool.__qualname__ = name
+    max_pool.__doc__ = (
+        f"{nd}-D max pooling: {x} -> {out} [, int64 indices of each maximum, flat within its "
+        "input plane]."
     )
+    with_indices.__name__ = with_indices.__qualname__ = name + "_with_indices"
+    with_indices.__doc__ = f"``{name}`` returning (values, indices)."
+    return max_pool, with_indices
 
 
-def max_pool2d(
-    input: Tensor,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-):
-    """2-D max pooling: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out) [, int64 indices
-    h * W + w of each maximum within its plane]."""
-    return _max_poolnd(
-        2, "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
-    )
-
-
-def max_pool3d(
-    input: Tensor,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-):
-    """3-D max pooling: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D_out, H_out, W_out)
-    [, int64 indices (d * H + h) * W + w]."""
-    return _max_poolnd(
-        3, "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
-    )
-
-
-def max_pool1d_with_indices(
-    input: Tensor,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode=False,
-    return_indices=False,
-):
-    """``max_pool1d`` returning (values, indices)."""
-    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
-
-
-def max_pool2d_with_indices(
-    input: Tensor,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode=False,
-    return_indices=False,
-):
-    """``max_pool2d`` returning (values, indices)."""
-    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
-
-
-def max_pool3d_with_indices(
-    input: Tensor,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode=False,
-    return_indices=False,
-):
-    """``max_pool3d`` returning (values, indices)."""
-    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+(
+    (max_pool1d, max_pool1d_with_indices),
+    (max_pool2d, max_pool2d_with_indices),
+    (
+        max_pool3d,
+        max_pool3d_with_indices,
+    ),
+) = (_make_max_pool(nd) for nd in (1, 2, 3))
 
 
 # -- average pooling ------------------------------------------------------------------------------
@@ -589,50 +562,37 @@ def avg_pool1d(
     )
 
 
-def avg_pool2d(
-    input: Tensor,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-) -> Tensor:
-    """2-D average pooling: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out)."""
-    return _avg_poolnd(
-        2,
-        "avg_pool2d",
-        input,
+def _make_avg_pool(nd: int):
+    name = f"avg_pool{nd}d"
+
+    def avg_pool(
+        input: Tensor,
         kernel_size,
-        stride,
-        padding,
-        ceil_mode,
-        count_include_pad,
-        divisor_override,
-    )
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> Tensor:
+        return _avg_poolnd(
+            nd,
+            name,
+            input,
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+        )
+
+    x, out = _io(nd)
+    avg_pool.__name__ = avg_pool.__qualname__ = name
+    avg_pool.__doc__ = f"{nd}-D average pooling: {x} -> {out}."
+    return avg_pool
 
 
-def avg_pool3d(
-    input: Tensor,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-) -> Tensor:
-    """3-D average pooling: (N, C, D, H, W) or (C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
-    return _avg_poolnd(
-        3,
-        "avg_pool3d",
-        input,
-        kernel_size,
-        stride,
-        padding,
-        ceil_mode,
-        count_include_pad,
-        divisor_override,
-    )
+avg_pool2d, avg_pool3d = (_make_avg_pool(nd) for nd in (2, 3))
 
 
 # -- adaptive pooling -----------------------------------------------------------------------------
@@ -735,23 +695,29 @@ def _adaptive_max(x, *, out, batched, with_indices):
 _adaptive_max.backward_name = "AdaptiveMaxPool2DBackward0"
 
 
-def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
-    """Adaptive average pooling to ``output_size``: (N, C, L) or (C, L) -> (N, C, L_out)."""
-    batched, out = _adaptive_args(input, 1, output_size, "adaptive_avg_pool1d")
-    return apply(_adaptive_avg, input, out=out, batched=batched)
+def _make_adaptive(nd: int):
+    avg_name, max_name = f"adaptive_avg_pool{nd}d", f"adaptive_max_pool{nd}d"
 
+    def adaptive_avg(input: Tensor, output_size) -> Tensor:
+        batched, out = _adaptive_args(input, nd, output_size, avg_name)
+        return apply(_adaptive_avg, input, out=out, batched=batched)
 
-def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
-    """Adaptive average pooling: (N, C, H, W) or (C, H, W) -> (N, C, *output_size); a None
-    entry of ``output_size`` keeps that input size."""
-    batched, out = _adaptive_args(input, 2, output_size, "adaptive_avg_pool2d")
-    return apply(_adaptive_avg, input, out=out, batched=batched)
+    def adaptive_max(input: Tensor, output_size, return_indices: bool = False):
+        return _adaptive_maxnd(nd, input, output_size, return_indices)
 
+    def with_indices(input: Tensor, output_size, return_indices: bool = False):
+        return _adaptive_maxnd(nd, input, output_size, True)
 
-def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
-    """Adaptive average pooling: (N, C, D, H, W) or (C, D, H, W) -> (N, C, *output_size)."""
-    batched, out = _adaptive_args(input, 3, output_size, "adaptive_avg_pool3d")
-    return apply(_adaptive_avg, input, out=out, batched=batched)
+    x, _ = _io(nd)
+    out = f"(N, C, {', '.join(['*output_size'] if nd > 1 else ['output_size'])})"
+    for f, name, doc in (
+        (adaptive_avg, avg_name, f"Adaptive average pooling: {x} -> {out}"),
+        (adaptive_max, max_name, f"Adaptive max pooling: {x} -> {out} [, int64 indices]"),
+        (with_indices, max_name + "_with_indices", f"``{max_name}`` returning (values, indices)"),
+    ):
+        f.__name__ = f.__qualname__ = name
+        f.__doc__ = doc + ("; None in ``output_size`` keeps that input size." if nd > 1 else ".")
+    return adaptive_avg, adaptive_max, with_indices
 
 
 def _adaptive_maxnd(nd, input, output_size, return_indices):
@@ -759,36 +725,11 @@ def _adaptive_maxnd(nd, input, output_size, return_indices):
     return apply(_adaptive_max, input, out=out, batched=batched, with_indices=bool(return_indices))
 
 
-def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
-    """Adaptive max pooling: (N, C, L) or (C, L) -> (N, C, L_out) [, int64 indices]."""
-    return _adaptive_maxnd(1, input, output_size, return_indices)
-
-
-def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
-    """Adaptive max pooling: (N, C, H, W) or (C, H, W) -> (N, C, *output_size) [, int64 flat
-    indices h * W + w]."""
-    return _adaptive_maxnd(2, input, output_size, return_indices)
-
-
-def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
-    """Adaptive max pooling: (N, C, D, H, W) or (C, D, H, W) -> (N, C, *output_size)
-    [, int64 indices]."""
-    return _adaptive_maxnd(3, input, output_size, return_indices)
-
-
-def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
-    """``adaptive_max_pool1d`` returning (values, indices)."""
-    return _adaptive_maxnd(1, input, output_size, True)
-
-
-def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
-    """``adaptive_max_pool2d`` returning (values, indices)."""
-    return _adaptive_maxnd(2, input, output_size, True)
-
-
-def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
-    """``adaptive_max_pool3d`` returning (values, indices)."""
-    return _adaptive_maxnd(3, input, output_size, True)
+(
+    (adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices),
+    (adaptive_avg_pool2d, adaptive_max_pool2d, adaptive_max_pool2d_with_indices),
+    (adaptive_avg_pool3d, adaptive_max_pool3d, adaptive_max_pool3d_with_indices),
+) = (_make_adaptive(nd) for nd in (1, 2, 3))
 
 
 # -- power-average pooling ------------------------------------------------------------------------
@@ -806,19 +747,19 @@ def _lp_poolnd(nd, input, norm_type, kernel_size, stride, ceil_mode):
     return (sign(out) * relu(_abs(out))).mul(math.prod(kernel)).pow(1.0 / norm_type)
 
 
-def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
-    """Power-average pooling ``(sum x^p)^(1/p)`` over windows: (N, C, L) -> (N, C, L_out)."""
-    return _lp_poolnd(1, input, norm_type, kernel_size, stride, ceil_mode)
+def _make_lp_pool(nd: int):
+    def lp_pool(
+        input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False
+    ) -> Tensor:
+        return _lp_poolnd(nd, input, norm_type, kernel_size, stride, ceil_mode)
+
+    x, out = _io(nd)
+    lp_pool.__name__ = lp_pool.__qualname__ = f"lp_pool{nd}d"
+    lp_pool.__doc__ = f"Power-average pooling ``(sum x^p)^(1/p)`` over windows: {x} -> {out}."
+    return lp_pool
 
 
-def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
-    """Power-average pooling over 2-D windows: (N, C, H, W) -> (N, C, H_out, W_out)."""
-    return _lp_poolnd(2, input, norm_type, kernel_size, stride, ceil_mode)
-
-
-def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
-    """Power-average pooling over 3-D windows: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
-    return _lp_poolnd(3, input, norm_type, kernel_size, stride, ceil_mode)
+lp_pool1d, lp_pool2d, lp_pool3d = (_make_lp_pool(nd) for nd in (1, 2, 3))
 
 
 # -- unpooling ------------------------------------------------------------------------------------
@@ -935,27 +876,21 @@ def _max_unpoolnd(nd, input, indices, kernel_size, stride, padding, output_size)
     return apply(_max_unpool, input, indices, out=out, batched=batched)
 
 
-def max_unpool1d(
-    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
-) -> Tensor:
-    """Inverse of max_pool1d: scatter (N, C, L) values to their ``indices`` in zeros
-    (N, C, L_out)."""
-    return _max_unpoolnd(1, input, indices, kernel_size, stride, padding, output_size)
+def _make_max_unpool(nd: int):
+    def max_unpool(
+        input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
+    ) -> Tensor:
+        return _max_unpoolnd(nd, input, indices, kernel_size, stride, padding, output_size)
+
+    x, out = _io(nd)
+    max_unpool.__name__ = max_unpool.__qualname__ = f"max_unpool{nd}d"
+    max_unpool.__doc__ = (
+        f"Inverse of max_pool{nd}d: {x} values scattered to their flat ``indices`` in zeros {out}."
+    )
+    return max_unpool
 
 
-def max_unpool2d(
-    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
-) -> Tensor:
-    """Inverse of max_pool2d: (N, C, H, W) values scattered to flat plane ``indices`` of zeros
-    (N, C, H_out, W_out)."""
-    return _max_unpoolnd(2, input, indices, kernel_size, stride, padding, output_size)
-
-
-def max_unpool3d(
-    input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None
-) -> Tensor:
-    """Inverse of max_pool3d: (N, C, D, H, W) -> (N, C, D_out, H_out, W_out)."""
-    return _max_unpoolnd(3, input, indices, kernel_size, stride, padding, output_size)
+max_unpool1d, max_unpool2d, max_unpool3d = (_make_max_unpool(nd) for nd in (1, 2, 3))
 
 
 def fractional_max_pool2d(*args, **kwargs):
