@@ -342,16 +342,21 @@ def _pixel_unshuffle(x, *, r):
     return x.reshape((*lead, c * r * r, h // r, w // r))
 
 
-def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
-    """(*, C r^2, H, W) -> (*, C, H r, W r)."""
+def _shuffle_factor(input: Tensor, fname: str, arg: str, factor) -> int:
     if input.dim() < 3:
         raise RuntimeError(
-            "pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+            f"{fname} expects input to have at least 3 dimensions, but got input with "
             f"{input.dim()} dimension(s)"
         )
-    r = int(upscale_factor)
+    r = int(factor)
     if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+        raise RuntimeError(f"{fname} expects a positive {arg}, but got {r}")
+    return r
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r)."""
+    r = _shuffle_factor(input, "pixel_shuffle", "upscale_factor", upscale_factor)
     c = input.shape[-3]
     if c % (r * r):
         raise RuntimeError(
@@ -363,14 +368,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H r, W r) -> (*, C r^2, H, W)."""
-    if input.dim() < 3:
-        raise RuntimeError(
-            "pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
-            f"{input.dim()} dimension(s)"
-        )
-    r = int(downscale_factor)
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r = _shuffle_factor(input, "pixel_unshuffle", "downscale_factor", downscale_factor)
     for axis, name in ((-2, "height"), (-1, "width")):
         if input.shape[axis] % r:
             raise RuntimeError(
