@@ -61,7 +61,9 @@ def is_nonzero(input: Tensor) -> bool:
     return _builtins.bool(input)
 
 
+from ptjax import amp  # noqa: E402
 from ptjax._compile import compile  # noqa: E402
+from ptjax.amp import autocast  # noqa: E402
 from ptjax.nn._functional.distance import cdist  # noqa: E402
 from ptjax.nn.functional import (  # noqa: E402  (torch's top-level forms of nn ops)
     adaptive_avg_pool1d,

@@ -13,6 +13,7 @@ from ptjax._dispatch import apply
 from ptjax._ops._registry import alias, tensor_op
 from ptjax._ops.pointwise import promote
 from ptjax._tensor import Tensor, _type_title, _wrap_dim
+from ptjax.amp.autocast_mode import LOWER, autocast_op
 
 __all__ = [
     "matmul",
@@ -298,6 +299,7 @@ def _raise_broadcast(sa: tuple, sb: tuple):
 
 
 @tensor_op
+@autocast_op(LOWER)
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Matrix product with torch's rules: 1-D operands are vectors, leading dims broadcast.
 
@@ -328,6 +330,7 @@ Tensor.__rmatmul__ = _rmatmul
 
 
 @tensor_op
+@autocast_op(LOWER)
 def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of ``(n, m)`` and ``(m, p)`` matrices: ``(n, p)``. No broadcasting."""
     if input.dim() != 2:
@@ -358,6 +361,7 @@ def _check_bmm(b1: Tensor, b2: Tensor) -> None:
 
 
 @tensor_op
+@autocast_op(LOWER)
 def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Batched matrix product of ``(b, n, m)`` and ``(b, m, p)``: ``(b, n, p)``."""
     _check_bmm(input, mat2)
@@ -386,6 +390,7 @@ def _check_mv(mat: Tensor, vec: Tensor) -> None:
 
 
 @tensor_op
+@autocast_op(LOWER)
 def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
     """Matrix-vector product of ``(n, m)`` and ``(m,)``: ``(n,)``."""
     _check_mv(input, vec)
@@ -465,6 +470,7 @@ def _product_dtype(input: Tensor, a: Tensor) -> None:
 
 
 @tensor_op(inplace=True)
+@autocast_op(LOWER)
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to ``(n, p)``.
 
@@ -488,6 +494,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
 
 
 @tensor_op(inplace=True)
+@autocast_op(LOWER)
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``; ``input`` broadcasts to ``(n,)``."""
     if mat.dim() != 2 or vec.dim() != 1 or input.dim() > 1:
@@ -515,6 +522,7 @@ alias(addmv, "addmv_", method=False)
 
 
 @tensor_op(inplace=True)
+@autocast_op(LOWER)
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``; ``input`` broadcasts to ``(b, n, p)``."""
     _check_bmm(batch1, batch2)
@@ -527,6 +535,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, o
 
 
 @tensor_op(inplace=True)
+@autocast_op(LOWER)
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``; ``input`` broadcasts to ``(n, p)``."""
     if batch1.dim() != 3:

@@ -22,6 +22,7 @@ from ptjax import return_types as R
 from ptjax._dispatch import apply
 from ptjax._ops._registry import tensor_op
 from ptjax._tensor import Tensor, _type_title, _wrap_dim
+from ptjax.amp.autocast_mode import FP32, autocast_op
 
 __all__ = [
     "sum",
@@ -947,6 +948,7 @@ def _softmax_args(name, input, dim, dtype):
 
 
 @tensor_op
+@autocast_op(FP32)
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``exp(x) / exp(x).sum(dim)`` computed with the maximum subtracted; ``dtype`` casts first."""
     axis, d = _softmax_args("softmax", input, dim, dtype)
@@ -954,6 +956,7 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 
 
 @tensor_op
+@autocast_op(FP32)
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``x - logsumexp(x, dim)`` computed with the maximum subtracted; ``dtype`` casts first."""
     axis, d = _softmax_args("log_softmax", input, dim, dtype)

@@ -14,7 +14,7 @@ import threading
 
 from ptjax import _dtype as D
 
-__all__ = ["autocast", "is_autocast_available", "autocast_dtype", "cast_inputs"]
+__all__ = ["autocast", "is_autocast_available", "autocast_dtype", "cast_inputs", "autocast_op"]
 
 LOWER = "lower_precision_fp"
 FP32 = "fp32"
@@ -112,3 +112,23 @@ def cast_inputs(category: str, *tensors):
             t = t.to(target)
         out.append(t)
     return tuple(out)
+
+
+def autocast_op(category: str):
+    """Decorate a public op so that, inside autocast, its floating tensor arguments are cast
+    for ``category`` before the op checks or computes anything (as torch's autocast does)."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if not state.enabled:
+                return fn(*args, **kwargs)
+            args = cast_inputs(category, *args)
+            if kwargs:
+                keys = list(kwargs)
+                kwargs = dict(zip(keys, cast_inputs(category, *kwargs.values())))
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

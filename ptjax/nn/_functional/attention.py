@@ -18,6 +18,7 @@ from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._ops.blas import matmul_precision
 from ptjax._tensor import Tensor
+from ptjax.amp.autocast_mode import LOWER, autocast_op
 from ptjax.nn._functional.dropout import dropout
 from ptjax.nn._functional.linear import linear
 
@@ -54,6 +55,7 @@ def _bool_to_bias(mask, *, dtype):
     return jnp.where(mask, jnp.asarray(0, dtype), jnp.asarray(-jnp.inf, dtype))
 
 
+@autocast_op(LOWER)
 def scaled_dot_product_attention(
     query: Tensor,
     key: Tensor,

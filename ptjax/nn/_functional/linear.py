@@ -9,6 +9,7 @@ import jax.numpy as jnp
 from ptjax._dispatch import apply
 from ptjax._ops.blas import matmul_precision
 from ptjax._tensor import Tensor
+from ptjax.amp.autocast_mode import LOWER, autocast_op
 
 __all__ = ["linear", "bilinear"]
 
@@ -37,6 +38,7 @@ _linear.backward_name = "AddmmBackward0"
 _linear_nobias.backward_name = "MmBackward0"
 
 
+@autocast_op(LOWER)
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features)
     or (in_features,), bias (out_features,) -> (*, out_features)."""
@@ -69,6 +71,7 @@ def _bilinear(x1, x2, w, b, *, precision):
     return y if b is None else y + b
 
 
+@autocast_op(LOWER)
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y_o = x1^T W_o x2 + b_o``: input1 (*, in1), input2 (*, in2), weight (out, in1, in2),
     bias (out,) -> (*, out)."""

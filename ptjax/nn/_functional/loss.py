@@ -22,6 +22,7 @@ from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._ops.pointwise import promote
 from ptjax._tensor import Tensor, _type_title
+from ptjax.amp.autocast_mode import FP32, autocast_op
 from ptjax.nn._functional.distance import _pnorm, pairwise_distance
 
 __all__ = [
@@ -185,7 +186,7 @@ def _weighted_regression_loss(kind: str, doc: str):
 
     loss.__name__ = loss.__qualname__ = f"{kind}_loss"
     loss.__doc__ = doc
-    return loss
+    return autocast_op(FP32)(loss)
 
 
 l1_loss = _weighted_regression_loss(
@@ -196,6 +197,7 @@ mse_loss = _weighted_regression_loss(
 )
 
 
+@autocast_op(FP32)
 def smooth_l1_loss(
     input: Tensor,
     target: Tensor,
@@ -214,6 +216,7 @@ def smooth_l1_loss(
     return _regression("smooth_l1", input, target, None, reduction, float(beta))
 
 
+@autocast_op(FP32)
 def huber_loss(
     input: Tensor,
     target: Tensor,
@@ -242,6 +245,7 @@ def _kl_div(x, y, *, log_target, reduction, batch, dtype):
 _kl_div.backward_name = "KlDivBackward0"
 
 
+@autocast_op(FP32)
 def kl_div(
     input: Tensor,
     target: Tensor,
@@ -313,6 +317,7 @@ def _bce(x, y, w, *, reduction, dtype):
 _bce.backward_name = "BinaryCrossEntropyBackward0"
 
 
+@autocast_op(FP32)
 def binary_cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -352,6 +357,7 @@ def _bce_logits(x, y, w, pw, *, reduction, dtype):
 _bce_logits.backward_name = "BinaryCrossEntropyWithLogitsBackward0"
 
 
+@autocast_op(FP32)
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -492,6 +498,7 @@ def _check_class_indices(input: Tensor, target: Tensor, weight, ignore_index: in
     return ca
 
 
+@autocast_op(FP32)
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -509,6 +516,7 @@ def nll_loss(
     return apply(_nll, input, target, weight, ignore_index=ignore_index, reduction=reduction, ca=ca)
 
 
+@autocast_op(FP32)
 def cross_entropy(
     input: Tensor,
     target: Tensor,

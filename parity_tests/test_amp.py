@@ -1,0 +1,120 @@
+"""autocast's casting policy and GradScaler's loss scaling against torch's, on CPU."""
+
+import numpy as np
+import pytest
+import torch
+from helpers import assert_close, randn
+
+import ptjax
+
+
+def _model(lib):
+    return lib.nn.Sequential(lib.nn.Linear(6, 5), lib.nn.ReLU(), lib.nn.Linear(5, 3))
+
+
+def _copy(tm, pm):
+    pm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_autocast_bfloat16_matches_torch(compiled):
+    torch.manual_seed(0)
+    tm, pm = _model(torch), _model(ptjax)
+    _copy(tm, pm)
+    x, y = randn(4, 6), np.array([0, 2, 1, 2])
+
+    def run(lib, model, x, y):
+        with lib.autocast("cpu", dtype=lib.bfloat16):
+            out = model(x)
+            loss = lib.nn.functional.cross_entropy(out, y)
+        return out, loss
+
+    tout, tloss = run(torch, tm, torch.from_numpy(x), torch.from_numpy(y))
+
+    def step(x, y):
+        return run(ptjax, pm, x, y)
+
+    if compiled:
+        step = ptjax.compile(step)
+    pout, ploss = step(ptjax.tensor(x), ptjax.tensor(y))
+    assert pout.dtype is ptjax.bfloat16 and ploss.dtype is ptjax.float32  # torch's policy
+    # compiled, XLA fuses linear+relu+linear and may round bfloat16 intermediates once instead
+    # of per op: allow one bfloat16 ulp at these magnitudes
+    assert_close(
+        pout, tout.detach(), atol=1e-3 if compiled else None, rtol=1.6e-2 if compiled else None
+    )
+    # the loss is computed in float32 from bfloat16 logits; both sides round the same logits
+    assert_close(ploss, tloss.detach(), rtol=1.6e-2, atol=1e-5)
+    if not compiled:
+        tloss.backward()
+        ploss.backward()
+        for (name, tp), (_, pp) in zip(tm.named_parameters(), pm.named_parameters()):
+            # bfloat16 matmuls in the backward: bfloat16's own tolerance, on float32 grads
+            assert_close(pp.grad, tp.grad, rtol=1.6e-2, atol=1e-2, msg=name)
+
+
+def test_autocast_disabled_region_and_float64_left_alone():
+    lin = ptjax.nn.Linear(3, 2)
+    x = ptjax.randn(2, 3)
+    with ptjax.amp.autocast("cpu"):
+        assert lin(x).dtype is ptjax.bfloat16
+        with ptjax.autocast("cpu", enabled=False):
+            assert lin(x).dtype is ptjax.float32
+        lin64 = ptjax.nn.Linear(3, 2).double()
+        assert lin64(x.double()).dtype is ptjax.float64
+    assert lin(x).dtype is ptjax.float32
+
+
+def test_grad_scaler_matches_torch_including_skipped_steps():
+    torch.manual_seed(0)
+    tm, pm = _model(torch), _model(ptjax)
+    _copy(tm, pm)
+    topt = torch.optim.SGD(tm.parameters(), lr=0.1)
+    popt = ptjax.optim.SGD(pm.parameters(), lr=0.1)
+    kw = {"init_scale": 2.0**4, "growth_interval": 2}
+    tsc = torch.amp.GradScaler("cpu", **kw)
+    psc = ptjax.amp.GradScaler("cpu", **kw)
+    for i in range(6):
+        x, y = randn(4, 6), np.array([0, 2, 1, 2])
+        if i == 2:
+            x[0, 0] = np.inf  # an overflowing step: skipped, and the scale backs off
+        for lib, model, opt, sc in ((torch, tm, topt, tsc), (ptjax, pm, popt, psc)):
+            opt.zero_grad()
+            xx, yy = (
+                (torch.from_numpy(x), torch.from_numpy(y))
+                if lib is torch
+                else (ptjax.tensor(x), ptjax.tensor(y))
+            )
+            loss = lib.nn.functional.cross_entropy(model(xx), yy)
+            sc.scale(loss).backward()
+            sc.step(opt)
+            sc.update()
+        assert psc.get_scale() == tsc.get_scale(), f"step {i}"
+        for (name, tp), (_, pp) in zip(tm.named_parameters(), pm.named_parameters()):
+            assert_close(pp, tp.detach(), msg=f"step {i} {name}")
+    assert psc.state_dict() == tsc.state_dict()
+
+
+def test_grad_scaler_in_a_compiled_step_skips_inf_steps():
+    pm = _model(ptjax)
+    opt = ptjax.optim.SGD(pm.parameters(), lr=0.1)
+    scaler = ptjax.amp.GradScaler("cpu", init_scale=8.0)
+
+    @ptjax.compile
+    def step(x, y):
+        opt.zero_grad()
+        loss = ptjax.nn.functional.cross_entropy(pm(x), y)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        return loss
+
+    y = ptjax.tensor([0, 1])
+    step(ptjax.randn(2, 6), y)
+    before = [p.detach().clone() for p in pm.parameters()]
+    bad = ptjax.randn(2, 6)
+    bad[0, 0] = float("inf")
+    step(bad, y)
+    for b, p in zip(before, pm.parameters()):
+        np.testing.assert_array_equal(b.numpy(), p.detach().numpy())
+    assert scaler.get_scale() == 4.0
