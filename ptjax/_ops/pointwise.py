@@ -29,9 +29,11 @@ __all__ = [
     # arithmetic
     "add",
     "sub",
+    "subtract",
     "rsub",
     "mul",
     "div",
+    "divide",
     "true_divide",
     "floor_divide",
     "remainder",
@@ -201,9 +203,27 @@ def _arg(x, op: str, pos: int, name: str, number_ok: bool):
     )
 
 
+# Python bindings with one signature name the bad argument; those with Tensor and Scalar
+# overloads report the whole call
+_ONE_SIGNATURE = frozenset(("add", "sub", "mul", "div", "rsub"))
+
+
+def _invalid_combination(op: str, args) -> TypeError:
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else _typename(a) for a in args)
+    return TypeError(
+        f"{op}() received an invalid combination of arguments - got ({got}), but expected one of:"
+    )
+
+
 def _operands(op: str, input, other, number_input: bool, number_other: bool):
-    input = _arg(input, op, 1, "input", number_input)
-    other = _arg(other, op, 2, "other", number_other)
+    try:
+        a = _arg(input, op, 1, "input", number_input)
+        b = _arg(other, op, 2, "other", number_other)
+    except TypeError:
+        if number_other and op not in _ONE_SIGNATURE:
+            raise _invalid_combination(op, (input, other)) from None
+        raise
+    input, other = a, b
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(
             f"{op}(): argument 'input' (position 1) must be Tensor, not {_typename(input)}"
@@ -699,28 +719,17 @@ sign = _unary("sign", _sign, "Elementwise sign: -1, 0 or 1.", kind="same", top=F
 sgn = _unary(
     "sgn", _sgn, "Sign, extended to complex inputs as ``x / |x|``.", kind="same", top=False
 )
-floor = _unary(
-    "floor",
-    _float_only(jnp.floor),
-    "Elementwise floor.",
-    kind="same",
-    reject=_no_bool("floor_vml_cpu"),
-)
-ceil = _unary(
-    "ceil",
-    _float_only(jnp.ceil),
-    "Elementwise ceiling.",
-    kind="same",
-    reject=_no_bool("ceil_vml_cpu"),
-)
-trunc = _unary(
-    "trunc",
-    _float_only(jnp.trunc),
-    "Elementwise rounding toward zero.",
-    kind="same",
-    aliases=("fix",),
-    reject=_no_bool("trunc_vml_cpu"),
-)
+
+
+def _rounding(name: str, jfn, doc: str, aliases: tuple = ()):
+    """floor/ceil/trunc: integer inputs pass through unchanged; bool has no kernel."""
+    reject = _no_bool(f"{name}_vml_cpu")
+    return _unary(name, _float_only(jfn), doc, kind="same", aliases=aliases, reject=reject)
+
+
+floor = _rounding("floor", jnp.floor, "Elementwise floor.")
+ceil = _rounding("ceil", jnp.ceil, "Elementwise ceiling.")
+trunc = _rounding("trunc", jnp.trunc, "Elementwise rounding toward zero.", ("fix",))
 frac = _unary(
     "frac",
     lambda x: x - jnp.trunc(x),
@@ -1118,10 +1127,16 @@ def _subtract(name: str, impl, input, other, alpha, out) -> Tensor:
     return _out(_run(impl, input, other, alpha, dtype=dt.np, scaled=scaled), out, name)
 
 
-@tensor_op(inplace=True, aliases=("subtract",))
+@tensor_op(inplace=True)
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """``input - alpha * other``, with broadcasting and type promotion."""
     return _subtract("sub", _sub_impl, input, other, alpha, out)
+
+
+@tensor_op(inplace=True)
+def subtract(input, other, *, alpha=1, out=None) -> Tensor:
+    """Alias of :func:`sub`."""
+    return _subtract("subtract", _sub_impl, input, other, alpha, out)
 
 
 @tensor_op(method=False)
@@ -1173,11 +1188,17 @@ def _divide(input, other, rounding_mode, out, name: str, impl=None) -> Tensor:
     return _out(_run(impl, input, other, dtype=dt.np, rounding_mode=rounding_mode), out, name)
 
 
-@tensor_op(inplace=True, aliases=("divide",))
+@tensor_op(inplace=True)
 def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
     """``input / other``; ``rounding_mode`` None (true division: integers give the default
     float dtype), ``'trunc'`` or ``'floor'`` (integers stay integers)."""
     return _divide(input, other, rounding_mode, out, "div")
+
+
+@tensor_op(inplace=True)
+def divide(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
+    """Alias of :func:`div`."""
+    return _divide(input, other, rounding_mode, out, "divide")
 
 
 @tensor_op(inplace=True)
@@ -1480,7 +1501,8 @@ def _dtype_word(d: D.dtype) -> str:
 @tensor_op(inplace=True)
 def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
     """``input + weight * (end - input)``; ``weight`` is a number or a tensor."""
-    end = _arg(end, "lerp", 2, "end", False)
+    if not isinstance(end, Tensor) or not isinstance(weight, Tensor | int | float):
+        raise _invalid_combination("lerp", (input, end, weight))
     d = input.dtype
     if d.kind in _INTEGRAL:
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
@@ -1497,8 +1519,6 @@ def lerp(input: Tensor, end: Tensor, weight, *, out=None) -> Tensor:
                 f"expected dtype {_dtype_word(d)} for `weight` but got dtype "
                 f"{_dtype_word(weight.dtype)}"
             )
-    else:
-        weight = _arg(weight, "lerp", 3, "weight", True)
     return _out(_run(impl, input, end, weight, dtype=d.np), out, "lerp")
 
 
@@ -1523,8 +1543,11 @@ def where(condition: Tensor, input=None, other=None, *, out=None) -> Tensor:
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{_type_title(condition.dtype)}"
         )
-    input = _arg(input, "where", 2, "input", True)
-    other = _arg(other, "where", 3, "other", True)
+    try:
+        input = _arg(input, "where", 2, "input", True)
+        other = _arg(other, "where", 3, "other", True)
+    except TypeError:
+        raise _invalid_combination("where", (condition, input, other)) from None
     dt = promote(input, other)
     return _out(_run(_where_impl, condition, input, other, dtype=dt.np), out, "where")
 
@@ -1569,8 +1592,12 @@ _clamp_max_tensor = _variant(_clamp_impl, "ClampMaxBackward1")
 
 
 def _clamp(name: str, input: Tensor, lo, hi, impls, out) -> Tensor:
-    lo = None if lo is None else _arg(lo, name, 2, "min", True)
-    hi = None if hi is None else _arg(hi, name, 3, "max", True)
+    try:
+        lo = None if lo is None else _arg(lo, name, 2, "min", True)
+        hi = None if hi is None else _arg(hi, name, 3, "max", True)
+    except TypeError:
+        given = (input,) + tuple(x for x in (lo, hi) if x is not None)
+        raise _invalid_combination(name, given) from None
     dt = promote(*(x for x in (input, lo, hi) if x is not None))
     impl = impls[isinstance(lo, Tensor) or isinstance(hi, Tensor)]
     return _out(_run(impl, input, lo, hi, dtype=dt.np), out, name)
