@@ -190,6 +190,18 @@ def test_tie_order_against_many_random_rows():
             np.testing.assert_array_equal(np.asarray(f(p).indices._value), f(t).indices.numpy())
 
 
+def test_large_tied_rows_keep_a_stable_order(monkeypatch):
+    # past the host replay limit, tied elements stay in index order (torch's stable order)
+    from ptjax._ops import sorting
+
+    monkeypatch.setattr(sorting, "HOST_REPLAY_LIMIT", 10)
+    v = ties(2, 30, dtype=np.int64)
+    got = ptjax.tensor(v).sort(1)
+    want = torch.from_numpy(v).sort(dim=1, stable=True)
+    np.testing.assert_array_equal(np.asarray(got.indices._value), want.indices.numpy())
+    np.testing.assert_array_equal(np.asarray(got.values._value), want.values.numpy())
+
+
 # -- quantile --------------------------------------------------------------------------------------
 
 
@@ -304,13 +316,16 @@ def test_data_dependent_ops_refuse_under_jit_and_bad_input():
 
 
 def test_histc():
-    edges = arr([-1.0, -0.6, -0.2, 0.2, 0.6, 1.0, 1.5, -2.0, 0.0, 0.999])
+    # values on and next to the bin edges land in torch's bins (exact division, not a
+    # reciprocal multiply)
+    grid = np.linspace(-1.2, 8.8, 12)
+    edges = np.concatenate([grid, grid + 1e-7, grid - 1e-7, [-2.0, 9.0]])
     check(
         lambda t, x, e: (
             t.histc(x, 5, -1, 1),
             x.histc(bins=7, min=-2, max=3),
             t.histc(x),
-            t.histc(e, 5, -1, 1),
+            t.histc(e, 11, -1.2, 8.8),
             t.histc(e, bins=4, min=1, max=1),
             t.histc(t.ones(3), bins=4),
         ),

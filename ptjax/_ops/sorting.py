@@ -88,7 +88,8 @@ def torch_sort_indices(x, axis: int, descending: bool = False, stable: bool = Fa
     order = jnp.moveaxis(order, axis, -1)
     ties = _has_ties(jnp.take_along_axis(xs, order, axis=-1), -1)
     fn = functools.partial(_sort_host.sort_row, descending=descending)
-    order = jnp.where(ties[..., None], host_rows(fn, xs, ties, (n,)), order)
+    host = host_rows(fn, xs, ties, (n,))
+    order = jnp.where(host >= 0, host, order)
     return jnp.moveaxis(order, -1, axis)
 
 
@@ -132,18 +133,27 @@ def _has_ties(s, axis: int):
     return jnp.any(same, axis=axis)
 
 
+# The host replays are Python loops (about a microsecond per comparison). Past this many
+# elements in the rows to replay, the device's order is kept instead (stable among ties, which
+# torch documents as a valid order too), so a large tied input never stalls on the host.
+HOST_REPLAY_LIMIT = 100_000
+
+
 def host_rows(fn, rows, active, tail: tuple = ()):
-    """``fn(row)`` (an int or int sequence) computed on the host for the rows of ``rows``
-    (last axis) where ``active``; zeros elsewhere. The host is only called when some row is
-    active, and nothing is differentiated through it (its inputs are cut from the graph)."""
+    """``fn(row)`` (an int or int sequence) computed on the host for the rows of ``rows`` (last
+    axis) where ``active``; -1 elsewhere, and everywhere when the rows to replay hold more than
+    ``HOST_REPLAY_LIMIT`` elements. The host is only called when some row is active, and nothing
+    is differentiated through it (its inputs are cut from the graph)."""
     shape = active.shape + tail
 
     def host(rows, act):
         rows, act = np.asarray(rows), np.asarray(act)
         flat = rows.reshape(-1, rows.shape[-1])
-        out = np.zeros((flat.shape[0],) + tail, np.int64)
-        for r in np.nonzero(act.reshape(-1))[0]:
-            out[r] = fn(flat[r])
+        out = np.full((flat.shape[0],) + tail, -1, np.int64)
+        todo = np.nonzero(act.reshape(-1))[0]
+        if todo.size * flat.shape[1] <= HOST_REPLAY_LIMIT:
+            for r in todo:
+                out[r] = fn(flat[r])
         return out.reshape(act.shape + tail)
 
     def call(ops):
@@ -152,7 +162,7 @@ def host_rows(fn, rows, active, tail: tuple = ()):
         )
 
     def skip(ops):
-        return jnp.zeros(shape, jnp.int64)
+        return jnp.full(shape, -1, jnp.int64)
 
     return lax.cond(jnp.any(active), call, skip, (lax.stop_gradient(rows), active))
 
@@ -172,7 +182,8 @@ def _topk(x, *, k, axis, largest, sorted):  # noqa: A002
         else:
             rows = jnp.ones(xs.shape[:-1], bool)
         fn = functools.partial(_sort_host.topk_row, k=k, largest=largest, sorted=sorted)
-        idx = jnp.where(rows[..., None], host_rows(fn, xs, rows, (k,)), idx)
+        host = host_rows(fn, xs, rows, (k,))
+        idx = jnp.where(host >= 0, host, idx)
     idx = jnp.moveaxis(idx, -1, axis)
     return jnp.take_along_axis(x, idx, axis=axis), idx
 
@@ -217,7 +228,8 @@ def _kthvalue(x, *, k, axis, keepdims):
         ties = jnp.sum(same, axis=axis) > 1
         fn = functools.partial(_sort_host.kthvalue_row, k=k)
         host = host_rows(fn, jnp.moveaxis(xs, axis, -1), ties)
-        pos = jnp.where(jnp.expand_dims(ties, axis), jnp.expand_dims(host, axis), pos)
+        host = jnp.expand_dims(host, axis)
+        pos = jnp.where(host >= 0, host, pos)
     out = jnp.take_along_axis(x, pos, axis=axis)
     if not keepdims:
         out, pos = jnp.squeeze(out, axis), jnp.squeeze(pos, axis)
@@ -337,7 +349,7 @@ def _mode(x, *, axis, keepdims):
         ties = jnp.zeros_like(ties)
     if n > 1:
         host = host_rows(_sort_host.mode_row, xs, ties)
-        best = jnp.where(ties[..., None], host[..., None], best)
+        best = jnp.where(host[..., None] >= 0, host[..., None], best)
     idx = jnp.moveaxis(best, -1, axis)
     values = gather_along(x, idx, axis, keepdims)
     return values, idx if keepdims else jnp.squeeze(idx, axis)
@@ -609,7 +621,10 @@ def _histc(x, *, bins, lo, hi):
         same = lo_v == hi_v
         lo_v, hi_v = jnp.where(same, lo_v - 1, lo_v), jnp.where(same, hi_v + 1, hi_v)
     inside = (flat >= lo_v) & (flat <= hi_v)
-    pos = jnp.floor((flat - lo_v) * bins / (hi_v - lo_v)).astype(jnp.int64)
+    # XLA turns a division by a broadcast scalar into a multiplication by its reciprocal,
+    # which moves elements on bin edges; the barrier keeps torch's exact division
+    width = lax.optimization_barrier(jnp.broadcast_to(hi_v - lo_v, flat.shape))
+    pos = jnp.floor((flat - lo_v) * jnp.asarray(bins, x.dtype) / width).astype(jnp.int64)
     pos = jnp.clip(pos, 0, bins - 1)
     ones = jnp.where(inside, jnp.ones((), x.dtype), jnp.zeros((), x.dtype))
     return jnp.zeros((bins,), x.dtype).at[pos].add(ones)
