@@ -513,14 +513,11 @@ def local_response_norm(
         )
     if input.numel() == 0:
         return input
-    return apply(
-        _local_response_norm,
-        input,
-        size=int(size),
-        alpha=float(alpha),
-        beta=float(beta),
-        k=float(k),
-    )
+    return apply(_local_response_norm, input, **_lrn_static(size, alpha, beta, k))
+
+
+def _lrn_static(size, alpha, beta, k) -> dict:
+    return {"size": int(size), "alpha": float(alpha), "beta": float(beta), "k": float(k)}
 
 
 # -- CrossMapLRN2d (legacy) ---------------------------------------------------------------------
@@ -577,11 +574,4 @@ def _cross_map_lrn2d(input: Tensor, size: int, alpha: float, beta: float, k: flo
     """torch.nn.CrossMapLRN2d's function: input (N, C, H, W) -> same shape."""
     if input.dim() != 4:
         raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
-    return apply(
-        _cross_map_lrn2d_impl,
-        input,
-        size=int(size),
-        alpha=float(alpha),
-        beta=float(beta),
-        k=float(k),
-    )
+    return apply(_cross_map_lrn2d_impl, input, **_lrn_static(size, alpha, beta, k))

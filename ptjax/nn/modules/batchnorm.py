@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from ptjax import _dtype as D
 from ptjax._errors import unsupported
-from ptjax._ops.creation import empty, ones, tensor, zeros
+from ptjax._ops.creation import ones, tensor, zeros
 from ptjax._tensor import Tensor
 from ptjax.nn import init
 from ptjax.nn._functional import normalization as F
 from ptjax.nn.modules.module import Module
-from ptjax.nn.parameter import Parameter
+from ptjax.nn.modules.normalization import _init_affine, _reset_affine
 
 __all__ = [
     "BatchNorm1d",
@@ -47,15 +47,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, (num_features,), affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
@@ -76,10 +68,7 @@ class _NormBase(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics; weight <- 1, bias <- 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input: Tensor) -> None:
         raise NotImplementedError
