@@ -997,6 +997,7 @@ def test_clone():
     assert repr(ptjax.preserve_format) == "torch.preserve_format"
 
 
+@pytest.mark.filterwarnings("ignore:Casting complex values to real")
 def test_copy_():
     def fn(t, a, b, c):
         y = a * 1
