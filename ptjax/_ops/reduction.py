@@ -1,7 +1,7 @@
 """Reductions, scans and softmax with torch's signatures, dtypes, NaN rules and gradients.
 
 Where JAX's derivative differs from torch's (ties of a full ``max()``, ``std``/``var`` at
-``correction >= N``, ``norm`` at zero, ``logsumexp`` at infinities), the impl carries a
+``correction >= N``, ``logsumexp`` at infinities), the impl carries a
 ``jax.custom_jvp`` whose tangent is torch's backward formula, so ``jax.vjp`` (and ``jax.jvp``)
 give torch's numbers. Value-selecting reductions (``max(dim)``, ``cummax``) compute integer
 indices and gather the values with them, so the gradient flows to the returned index as in torch.
@@ -54,8 +54,6 @@ __all__ = [
     "softmax",
     "log_softmax",
 ]
-
-_INF = float("inf")
 
 
 # -- argument handling ------------------------------------------------------------------------------
@@ -589,124 +587,20 @@ var_mean.__doc__ = "``(var, mean)`` over ``dim``, as two tensors."
 # -- norms ------------------------------------------------------------------------------------------
 
 
-def _vnorm_value(a, ord, axis, keepdims):
-    """The ``ord``-norm of the absolute values ``a``."""
-    if ord == 2:
-        return jnp.sqrt(jnp.sum(a * a, axis=axis, keepdims=keepdims))
-    if ord == 1:
-        return jnp.sum(a, axis=axis, keepdims=keepdims)
-    if ord == _INF:
-        return jnp.max(a, axis=axis, keepdims=keepdims)
-    if ord == -_INF:
-        return jnp.min(a, axis=axis, keepdims=keepdims)
-    if ord == 0:
-        return jnp.sum(a != 0, axis=axis, keepdims=keepdims).astype(a.dtype)
-    p = jnp.asarray(ord, a.dtype)
-    return jnp.sum(a**p, axis=axis, keepdims=keepdims) ** (1 / p)
-
-
-@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
-def _vnorm_real(x, ord, axis, keepdims):
-    return _vnorm_value(jnp.abs(x), ord, axis, keepdims)
-
-
-@_vnorm_real.defjvp
-def _vnorm_real_jvp(ord, axis, keepdims, primals, tangents):
-    # torch's linalg_vector_norm_backward, as the factor multiplying each input's tangent
-    (x,), (t,) = primals, tangents
-    a = jnp.abs(x)
-    out = _vnorm_value(a, ord, axis, keepdims)
-    n = out if keepdims or axis is None else jnp.expand_dims(out, axis)
-    zero, one = jnp.zeros((), x.dtype), jnp.ones((), x.dtype)
-    sgn = jnp.sign(x)
-    if ord == 0:
-        factor = jnp.zeros_like(x)
-    elif ord == 1:
-        factor = sgn
-    elif ord == 2:
-        factor = jnp.where(n == 0, zero, x / jnp.where(n == 0, one, n))
-    elif ord in (_INF, -_INF):
-        mask = a == n
-        count = jnp.sum(mask, axis=axis, keepdims=True).astype(x.dtype)
-        factor = sgn * mask / count
-    else:
-        p = jnp.asarray(ord, x.dtype)
-        if ord < 1:
-            scaled = sgn * jnp.where(x == 0, zero, a ** (p - 1))
-            factor = scaled * n ** (1 - p)
-        else:
-            scaled = sgn * a ** (p - 1) if ord < 2 else x * a ** (p - 2)
-            factor = scaled * jnp.where(n == 0, zero, 1 / jnp.where(n == 0, one, n ** (p - 1)))
-    return out, jnp.sum(factor * t, axis=axis, keepdims=keepdims)
-
-
-def _vector_norm(x, *, ord, axis, keepdims, dtype):
-    x = x.astype(dtype) if dtype is not None else x
-    if jnp.iscomplexobj(x):
-        return _vnorm_value(jnp.abs(x), ord, axis, keepdims)
-    return _vnorm_real(x, ord, axis, keepdims)
-
-
-_vector_norm.backward_name = "LinalgVectorNormBackward0"
-
-
-def vector_norm(input: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """``torch.linalg.vector_norm``: the ``ord``-norm of ``input`` over ``dim`` (all if None).
-
-    ``ord`` is any real number or ``inf``/``-inf``; the result is real (float for complex input).
-    """
-    if input.dtype.kind < 2:
-        raise RuntimeError(
-            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-            f"{_type_title(input.dtype)}"
-        )
-    ord = builtins.float(ord)
-    axis = reduce_dims(dim, input.dim())
-    if ord < 0 or ord == _INF:
-        shape = tuple(input.shape)
-        if axis is None and input.numel() == 0:
-            raise RuntimeError(
-                f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm on an empty tensor "
-                "because the operation does not have an identity"
-            )
-        for a in axis or ():
-            if shape[a] == 0:
-                raise RuntimeError(
-                    f"linalg.vector_norm cannot compute the {_fmt_ord(ord)} norm on the "
-                    f"dimension {a}because this dimension is empty and the operation does not "
-                    "have an identity"
-                )
-    d = D.to_dtype(dtype).np if dtype is not None else None
-    return apply(_vector_norm, input, ord=ord, axis=axis, keepdims=keepdim, dtype=d)
-
-
-def _fmt_ord(ord: float) -> str:
-    if math.isinf(ord):
-        return "inf" if ord > 0 else "-inf"
-    return str(int(ord)) if ord == int(ord) else str(ord)
-
-
 @tensor_op
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
-    """torch.norm: the vector ``p``-norm over ``dim`` (``'fro'`` = 2-norm); ``'nuc'`` and
-    ``'fro'`` over a pair of dims are matrix norms (``torch.linalg.matrix_norm``)."""
+    """torch.norm: the vector ``p``-norm over ``dim`` (all elements if None; ``'fro'`` is the
+    2-norm); ``'nuc'``, and ``'fro'`` over more than two dims, go to
+    ``torch.linalg.matrix_norm``, as in torch."""
+    from ptjax import linalg
+
     if isinstance(p, str):
         if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
-            return _finish(vector_norm(input, 2, dim, keepdim, dtype=dtype), out)
-        from ptjax import linalg
-
-        matrix_norm = getattr(linalg, "matrix_norm", None)
-        if matrix_norm is None:
-            raise _unsupported(f"torch.norm(p='{p}')", "matrix norms need torch.linalg")
+            return _finish(linalg.vector_norm(input, 2, dim, keepdim, dtype=dtype), out)
         dims = tuple(range(input.dim())) if dim is None else dim
-        return _finish(matrix_norm(input, p, dims, keepdim, dtype=dtype), out)
-    return _finish(vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype), out)
-
-
-def _unsupported(name, why=""):
-    from ptjax._errors import unsupported
-
-    return unsupported(name, why)
+        return _finish(linalg.matrix_norm(input, p, dims, keepdim, dtype=dtype), out)
+    ord = 2.0 if p is None else p
+    return _finish(linalg.vector_norm(input, ord, dim, keepdim, dtype=dtype), out)
 
 
 # -- logsumexp --------------------------------------------------------------------------------------
