@@ -268,9 +268,11 @@ def test_norm_orders():
     x[2] = 0.0  # a zero row: torch's subgradient there is 0
     orders = [2, 1, 3, 0.5, 1.5, 0, INF, -INF, -1]
     check(
-        lambda t, x: [t.norm(x, p) for p in orders]
-        + [t.norm(x, p, dim=1, keepdim=True) for p in orders]
-        + [x.norm(3, (0, 1)), x.norm("fro", 0)],
+        lambda t, x: (
+            [t.norm(x, p) for p in orders]
+            + [t.norm(x, p, dim=1, keepdim=True) for p in orders]
+            + [x.norm(3, (0, 1)), x.norm("fro", 0)]
+        ),
         [x],
     )
 
