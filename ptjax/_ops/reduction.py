@@ -169,14 +169,6 @@ def _sum(x, *, axis, keepdims, dtype):
     return jnp.sum(x.astype(dtype), axis=axis, keepdims=keepdims)
 
 
-@tensor_op
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:  # noqa: A001
-    """Sum over ``dim`` (all dimensions if None); bool and int inputs sum as int64."""
-    d = _sum_dtype(input, dtype)
-    axis = reduce_dims(dim, input.dim())
-    return _finish(apply(_sum, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
-
-
 def _nansum_value(x, axis, keepdims):
     return jnp.sum(jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), x), axis=axis, keepdims=keepdims)
 
@@ -202,29 +194,8 @@ def _nansum(x, *, axis, keepdims, dtype):
     return jnp.sum(x, axis=axis, keepdims=keepdims)
 
 
-@tensor_op
-def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
-    """Sum over ``dim`` treating NaN as zero (whose gradient is zero)."""
-    d = _sum_dtype(input, dtype)
-    axis = reduce_dims(dim, input.dim())
-    return _finish(apply(_nansum, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
-
-
 def _mean(x, *, axis, keepdims, dtype):
     return jnp.mean(x.astype(dtype), axis=axis, keepdims=keepdims)
-
-
-@tensor_op
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
-    """Mean over ``dim`` (all dimensions if None); needs a floating point or complex input."""
-    d = D.to_dtype(dtype) if dtype is not None else input.dtype
-    if d.kind < 2:
-        raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_type_title(d)}"
-        )
-    axis = reduce_dims(dim, input.dim())
-    return _finish(apply(_mean, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
 
 
 def _nanmean(x, *, axis, keepdims, dtype):
@@ -233,17 +204,60 @@ def _nanmean(x, *, axis, keepdims, dtype):
     return _nansum_core(x, axis, keepdims) / count
 
 
-@tensor_op
-def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
-    """Mean of the non-NaN elements over ``dim`` (NaN where all are NaN)."""
+def _mean_dtype(input: Tensor, dtype) -> D.dtype:
+    d = D.to_dtype(dtype) if dtype is not None else input.dtype
+    if d.kind < 2:
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {_type_title(d)}"
+        )
+    return d
+
+
+def _nanmean_dtype(input: Tensor, dtype) -> D.dtype:
     if input.dtype.kind < 2:
         raise RuntimeError(
             "nanmean(): expected input to have floating point or complex dtype but got "
             f"{_type_title(input.dtype)}"
         )
-    d = D.to_dtype(dtype) if dtype is not None else input.dtype
-    axis = reduce_dims(dim, input.dim())
-    return _finish(apply(_nanmean, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
+    return D.to_dtype(dtype) if dtype is not None else input.dtype
+
+
+def _dim_reduction(name: str, impl, result_dtype, doc: str):
+    """A reduction over ``dim`` (None, int or tuple) whose result dtype is
+    ``result_dtype(input, dtype)``."""
+
+    def op(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+        d = result_dtype(input, dtype)
+        axis = reduce_dims(dim, input.dim())
+        return _finish(apply(impl, input, axis=axis, keepdims=keepdim, dtype=d.np), out)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return tensor_op(op)
+
+
+sum = _dim_reduction(  # noqa: A001
+    "sum",
+    _sum,
+    _sum_dtype,
+    "Sum over ``dim`` (all dimensions if None); bool and int inputs sum as int64.",
+)
+nansum = _dim_reduction(
+    "nansum", _nansum, _sum_dtype, "Sum over ``dim`` treating NaN as zero (whose gradient is zero)."
+)
+mean = _dim_reduction(
+    "mean",
+    _mean,
+    _mean_dtype,
+    "Mean over ``dim`` (all dimensions if None); needs a floating point or complex input.",
+)
+nanmean = _dim_reduction(
+    "nanmean",
+    _nanmean,
+    _nanmean_dtype,
+    "Mean of the non-NaN elements over ``dim`` (NaN where all are NaN).",
+)
 
 
 def _prod(x, *, axis, keepdims, dtype):
