@@ -94,12 +94,40 @@ def torch_sort_indices(x, axis: int, descending: bool = False, stable: bool = Fa
 
 
 @_on_1d
-def _sort(x, *, axis, descending, stable):
-    idx = torch_sort_indices(x, axis, descending, stable)
-    return jnp.take_along_axis(x, idx, axis=axis), idx
+def _sort_index(x, *, axis, descending, stable):
+    return torch_sort_indices(x, axis, descending, stable)
 
 
-_sort.backward_name = "SortBackward0"
+def _taker(backward_name: str):
+    """The values at integer positions ``idx`` (kept-dim shape) along ``axis``, and the
+    positions (squeezed like the values). Its gradient is a scatter to the positions: torch's
+    value_selecting_reduction_backward."""
+
+    def take(x, idx, *, axis, keepdims):
+        if jnp.ndim(x) == 0:
+            return x, idx
+        values = gather_along(x, idx, axis, keepdims)
+        return values, idx if keepdims else jnp.squeeze(idx, axis)
+
+    take.__name__ = "_take_" + backward_name
+    take.backward_name = backward_name
+    return take
+
+
+def select_along(input: Tensor, index_impl, take, axis: int, keepdims: bool = True, **static):
+    """``(values, indices)`` of a value-selecting op: the integer positions come from
+    ``index_impl`` (never differentiated), the values from gathering ``input`` with them, so the
+    backward is only that gather's scatter and does not recompute the selection."""
+    idx = apply(index_impl, Tensor._make(input._value), axis=axis, **static)
+    return apply(take, input, idx, axis=axis, keepdims=keepdims)
+
+
+_take_sort = _taker("SortBackward0")
+_take_topk = _taker("TopkBackward0")
+_take_kthvalue = _taker("KthvalueBackward0")
+_take_median = _taker("MedianBackward1")
+_take_nanmedian = _taker("NanmedianBackward1")
+_take_mode = _taker("ModeBackward0")
 
 
 @tensor_op
@@ -107,14 +135,18 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     """Sort along ``dim``: ``torch.return_types.sort(values, indices)``. NaN sorts last (first
     when ``descending``); tied elements come in torch's order (index order if ``stable``)."""
     axis = one_dim(dim, input.dim())
-    res = apply(_sort, input, axis=axis, descending=descending, stable=builtins.bool(stable))
+    res = select_along(
+        input, _sort_index, _take_sort, axis, descending=descending, stable=builtins.bool(stable)
+    )
     return _finish(R.sort(res), out)
 
 
 @tensor_op
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort ``input`` along ``dim`` (as ``sort`` orders them)."""
-    return sort(input, dim, descending, stable).indices
+    axis = one_dim(dim, input.dim())
+    stable = builtins.bool(stable)
+    return apply(_sort_index, input, axis=axis, descending=descending, stable=stable)
 
 
 @tensor_op
@@ -168,7 +200,7 @@ def host_rows(fn, rows, active, tail: tuple = ()):
 
 
 @_on_1d
-def _topk(x, *, k, axis, largest, sorted):  # noqa: A002
+def _topk_index(x, *, k, axis, largest, sorted):  # noqa: A002
     xs = jnp.moveaxis(x, axis, -1)
     order = sort_indices(xs, -1, largest)
     idx = order[..., :k]
@@ -184,11 +216,7 @@ def _topk(x, *, k, axis, largest, sorted):  # noqa: A002
         fn = functools.partial(_sort_host.topk_row, k=k, largest=largest, sorted=sorted)
         host = host_rows(fn, xs, rows, (k,))
         idx = jnp.where(host >= 0, host, idx)
-    idx = jnp.moveaxis(idx, -1, axis)
-    return jnp.take_along_axis(x, idx, axis=axis), idx
-
-
-_topk.backward_name = "TopkBackward0"
+    return jnp.moveaxis(idx, -1, axis)
 
 
 @tensor_op
@@ -206,7 +234,9 @@ def topk(
         raise RuntimeError("selected index k out of range")
     if input.dim() == 0:
         k = 1  # torch returns the element itself for k = 0 as well
-    res = apply(_topk, input, k=k, axis=axis, largest=largest, sorted=builtins.bool(sorted))
+    res = select_along(
+        input, _topk_index, _take_topk, axis, k=k, largest=largest, sorted=builtins.bool(sorted)
+    )
     return _finish(R.topk(res), out)
 
 
@@ -214,7 +244,7 @@ def topk(
 
 
 @_on_1d
-def _kthvalue(x, *, k, axis, keepdims):
+def _kthvalue_index(x, *, k, axis):
     order = sort_indices(x, axis)
     pos = lax.slice_in_dim(order, k, k + 1, axis=axis)
     if x.shape[axis] > 2:
@@ -230,13 +260,7 @@ def _kthvalue(x, *, k, axis, keepdims):
         host = host_rows(fn, jnp.moveaxis(xs, axis, -1), ties)
         host = jnp.expand_dims(host, axis)
         pos = jnp.where(host >= 0, host, pos)
-    out = jnp.take_along_axis(x, pos, axis=axis)
-    if not keepdims:
-        out, pos = jnp.squeeze(out, axis), jnp.squeeze(pos, axis)
-    return out, pos
-
-
-_kthvalue.backward_name = "KthvalueBackward0"
+    return pos
 
 
 @tensor_op
@@ -248,7 +272,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
     size = input.shape[axis] if input.dim() else 1
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
-    res = apply(_kthvalue, input, k=k - 1, axis=axis, keepdims=keepdim)
+    res = select_along(input, _kthvalue_index, _take_kthvalue, axis, keepdim, k=k - 1)
     return _finish(R.kthvalue(res), out)
 
 
@@ -280,7 +304,7 @@ _nanmedian_all.__name__, _nanmedian_all.backward_name = "_nanmedian_all", "Nanme
 
 
 @_on_1d
-def _median_dim(x, *, axis, keepdims, ignore_nan):
+def _median_index(x, *, axis, ignore_nan):
     # torch orders ties by index (nth_element with an index tie-break), so the lower median is
     # the element at position (n - 1) // 2 of a stable sort
     n = x.shape[axis]
@@ -295,21 +319,17 @@ def _median_dim(x, *, axis, keepdims, ignore_nan):
         first_nan = jnp.argmax(nan, axis=axis, keepdims=True).astype(jnp.int64)
         mid = lax.slice_in_dim(order, (n - 1) // 2, (n - 1) // 2 + 1, axis=axis)
         pos = jnp.where(jnp.any(nan, axis=axis, keepdims=True), first_nan, mid)
-    values = gather_along(x, pos, axis, keepdims)
-    return values, pos if keepdims else jnp.squeeze(pos, axis)
+    return pos
 
 
-_median_dim.backward_name = "MedianBackward1"
-
-
-def _median_op(name, all_impl, ignore_nan, rtype):
+def _median_op(name, all_impl, ignore_nan, rtype, take):
     def op(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
         if dim is None:
             return _finish(apply(all_impl, input), out)
         axis = one_dim(dim, input.dim())
         if input.dim():
             _check_nonempty(name, input, (axis,), dim)
-        res = apply(_median_dim, input, axis=axis, keepdims=keepdim, ignore_nan=ignore_nan)
+        res = select_along(input, _median_index, take, axis, keepdim, ignore_nan=ignore_nan)
         return _finish(rtype(res), out)
 
     op.__name__ = op.__qualname__ = name
@@ -321,12 +341,12 @@ def _median_op(name, all_impl, ignore_nan, rtype):
     return tensor_op(op)
 
 
-median = _median_op("median", _median_all, False, R.median)
-nanmedian = _median_op("nanmedian", _nanmedian_all, True, R.nanmedian)
+median = _median_op("median", _median_all, False, R.median, _take_median)
+nanmedian = _median_op("nanmedian", _nanmedian_all, True, R.nanmedian, _take_nanmedian)
 
 
 @_on_1d
-def _mode(x, *, axis, keepdims):
+def _mode_index(x, *, axis):
     n = x.shape[axis]
     xs = jnp.moveaxis(x, axis, -1)
     order = sort_indices(xs, -1)
@@ -350,12 +370,7 @@ def _mode(x, *, axis, keepdims):
     if n > 1:
         host = host_rows(_sort_host.mode_row, xs, ties)
         best = jnp.where(host[..., None] >= 0, host[..., None], best)
-    idx = jnp.moveaxis(best, -1, axis)
-    values = gather_along(x, idx, axis, keepdims)
-    return values, idx if keepdims else jnp.squeeze(idx, axis)
-
-
-_mode.backward_name = "ModeBackward0"
+    return jnp.moveaxis(best, -1, axis)
 
 
 @tensor_op
@@ -365,7 +380,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, out=None):
     axis = one_dim(dim, input.dim())
     if input.dim():
         _check_nonempty("mode", input, (axis,), dim)
-    return _finish(R.mode(apply(_mode, input, axis=axis, keepdims=keepdim)), out)
+    return _finish(R.mode(select_along(input, _mode_index, _take_mode, axis, keepdim)), out)
 
 
 # -- quantile ---------------------------------------------------------------------------------------
