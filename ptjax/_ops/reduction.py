@@ -140,6 +140,14 @@ def _is_float(x) -> bool:
     return jnp.issubdtype(x.dtype, jnp.inexact)
 
 
+def _acc(x):
+    """Half-precision inputs compute in float32, as torch's CPU kernels accumulate; cast the
+    result back with ``.astype(x.dtype)``."""
+    if x.dtype == jnp.float16 or x.dtype == jnp.bfloat16:
+        return x.astype(jnp.float32)
+    return x
+
+
 def _on_1d(impl):
     """Run a single-``axis`` impl on a 0-dim input as a 1-element vector, as torch does."""
 
@@ -533,11 +541,11 @@ def _var_value(x, axis, keepdims, correction, take_sqrt):
 
 
 def _var(x, *, axis, keepdims, correction):
-    return _var_value(x, axis, keepdims, correction, False)
+    return _var_value(_acc(x), axis, keepdims, correction, False).astype(x.dtype)
 
 
 def _std(x, *, axis, keepdims, correction):
-    return _var_value(x, axis, keepdims, correction, True)
+    return _var_value(_acc(x), axis, keepdims, correction, True).astype(x.dtype)
 
 
 def _var_mean(x, *, axis, keepdims, correction):
@@ -701,13 +709,15 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 @_on_1d
 def _cumsum(x, *, axis, dtype):
-    return jnp.cumsum(x.astype(dtype), axis=axis)
+    x = x.astype(dtype)
+    return jnp.cumsum(_acc(x), axis=axis).astype(dtype)
 
 
 @_on_1d
 def _cumprod(x, *, axis, dtype):
     # lax.cumprod's derivative is exact with zeros in the input, as torch's cumprod_backward
-    return lax.cumprod(x.astype(dtype), axis=axis)
+    x = x.astype(dtype)
+    return lax.cumprod(_acc(x), axis=axis).astype(dtype)
 
 
 _cumsum.backward_name = "CumsumBackward0"
@@ -773,7 +783,7 @@ def cummin(input: Tensor, dim: int, *, out=None):
 
 @_on_1d
 def _logcumsumexp(x, *, axis):
-    return lax.cumlogsumexp(x, axis=axis)
+    return lax.cumlogsumexp(_acc(x), axis=axis).astype(x.dtype)
 
 
 _logcumsumexp.backward_name = "LogcumsumexpBackward0"
@@ -832,12 +842,12 @@ def _log_softmax_core_jvp(axis, primals, tangents):
 
 @_on_1d
 def _softmax(x, *, axis, dtype):
-    return _softmax_core(x.astype(dtype), axis)
+    return _softmax_core(_acc(x.astype(dtype)), axis).astype(dtype)
 
 
 @_on_1d
 def _log_softmax(x, *, axis, dtype):
-    return _log_softmax_core(x.astype(dtype), axis)
+    return _log_softmax_core(_acc(x.astype(dtype)), axis).astype(dtype)
 
 
 _softmax.backward_name = "SoftmaxBackward0"
