@@ -515,3 +515,20 @@ def test_max_under_jit_matches_eager():
     jitted = jax.jit(lambda a: tuple(ptjax.Tensor._make(a).max(1)))(x)
     np.testing.assert_array_equal(np.asarray(jitted[1]._value), np.asarray(eager.indices._value))
     assert math.isclose(float(ptjax.tensor(x).max()), float(x.max()))
+
+
+def test_half_precision_accumulates_in_float32():
+    x = randn(3, 40, dtype=np.float16) * 3
+    check(
+        lambda t, x: (
+            x.softmax(1),
+            t.log_softmax(x, 1),
+            x.cumsum(1),
+            t.logcumsumexp(x, 1),
+            x.std(1),
+            x.sum(1),
+            t.logsumexp(x, 1),
+        ),
+        [x],
+        grad=False,
+    )
