@@ -277,3 +277,11 @@ def mode_row(row: np.ndarray) -> int:
                 best, best_count = a[p], count
             count = 0
     return best
+
+
+def all_nan_median_row(row: np.ndarray) -> int:
+    """Index torch's ``nanmedian`` returns for a row of NaNs only: its nth_element treats the
+    NaNs as equivalent, so the index is wherever the partitioning leaves position 0."""
+    a = list(range(row.shape[0]))
+    nth_element(a, 0, lambda i, j: False)
+    return a[0]

@@ -314,6 +314,12 @@ def _median_index(x, *, axis, ignore_nan):
     elif ignore_nan:
         valid = jnp.sum(~jnp.isnan(x), axis=axis, keepdims=True)
         pos = jnp.take_along_axis(order, jnp.maximum(valid - 1, 0) // 2, axis=axis)
+        if n > 3:
+            # a row of NaNs only: torch's index is where its nth_element leaves them
+            none = jnp.squeeze(valid == 0, axis)
+            host = host_rows(_sort_host.all_nan_median_row, jnp.moveaxis(x, axis, -1), none)
+            host = jnp.expand_dims(host, axis)
+            pos = jnp.where(host >= 0, host, pos)
     else:
         nan = jnp.isnan(x)
         first_nan = jnp.argmax(nan, axis=axis, keepdims=True).astype(jnp.int64)
