@@ -463,6 +463,15 @@ def test_error_messages():
     )
     raises(
         RuntimeError,
+        "mean(): could not infer output dtype. Optional dtype must be either a floating point "
+        "or complex dtype. Got: Long",
+        x.mean,
+        dtype=ptjax.int64,
+    )
+    raises(NotImplementedError, "\"cumsum_out_cpu\" not implemented for 'Bool'", x.cumsum, 0,
+           dtype=ptjax.bool)  # fmt: skip
+    raises(
+        RuntimeError,
         "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
         "reduction dim with the 'dim' argument.",
         e.max,

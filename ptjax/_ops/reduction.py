@@ -212,14 +212,19 @@ def _nanmean(x, *, axis, keepdims, dtype):
     return _nansum_core(x, axis, keepdims) / count
 
 
-def _mean_dtype(input: Tensor, dtype) -> D.dtype:
+def _float_result(name: str, input: Tensor, dtype) -> D.dtype:
+    which = "Optional" if dtype is not None else "Input"
     d = D.to_dtype(dtype) if dtype is not None else input.dtype
     if d.kind < 2:
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_type_title(d)}"
+            f"{name}(): could not infer output dtype. {which} dtype must be either a floating "
+            f"point or complex dtype. Got: {_type_title(d)}"
         )
     return d
+
+
+def _mean_dtype(input: Tensor, dtype) -> D.dtype:
+    return _float_result("mean", input, dtype)
 
 
 def _nanmean_dtype(input: Tensor, dtype) -> D.dtype:
@@ -228,7 +233,7 @@ def _nanmean_dtype(input: Tensor, dtype) -> D.dtype:
             "nanmean(): expected input to have floating point or complex dtype but got "
             f"{_type_title(input.dtype)}"
         )
-    return D.to_dtype(dtype) if dtype is not None else input.dtype
+    return _float_result("nanmean", input, dtype)
 
 
 def _dim_reduction(name: str, impl, result_dtype, doc: str):
@@ -724,10 +729,17 @@ _cumsum.backward_name = "CumsumBackward0"
 _cumprod.backward_name = "CumprodBackward0"
 
 
+def _scan_dtype(name: str, input: Tensor, dtype) -> D.dtype:
+    d = _sum_dtype(input, dtype)
+    if d is D.bool:
+        raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
+    return d
+
+
 @tensor_op(inplace=True)
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     """Cumulative sum along ``dim``; bool and int inputs accumulate in int64."""
-    d = _sum_dtype(input, dtype)
+    d = _scan_dtype("cumsum", input, dtype)
     axis = one_dim(dim, input.dim())
     return _finish(apply(_cumsum, input, axis=axis, dtype=d.np), out)
 
@@ -735,7 +747,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
 @tensor_op(inplace=True)
 def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     """Cumulative product along ``dim``; bool and int inputs accumulate in int64."""
-    d = _sum_dtype(input, dtype)
+    d = _scan_dtype("cumprod", input, dtype)
     axis = one_dim(dim, input.dim())
     return _finish(apply(_cumprod, input, axis=axis, dtype=d.np), out)
 
