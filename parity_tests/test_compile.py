@@ -1,6 +1,7 @@
 """ptjax.compile: a compiled training step equals the eager step and torch's step."""
 
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -234,3 +235,39 @@ def test_recompile_warning_names_the_cause():
             f(ptjax.ones(n))
     messages = [str(w.message) for w in caught]
     assert any("input shapes/dtypes" in m for m in messages)
+
+
+def test_state_is_donated_and_other_holders_keep_their_values():
+    model, opt, crit = _make(ptjax, "adam")
+    step = ptjax.compile(_step_fn(model, opt, crit))
+    batches = [tuple(map(ptjax.tensor, b)) for b in _batches(4)]
+    step(*batches[0])
+    step(*batches[1])  # now with .grad and optimizer state
+    weight = model[0].weight
+    # weak references do not keep an array alive, so they see what the step does with it
+    old = [weakref.ref(weight._val), weakref.ref(weight.grad._val)]
+    old.append(weakref.ref(opt.state[weight]["exp_avg"]._val))
+    step(*batches[2])
+    for ref in old:
+        assert ref() is None or ref().is_deleted()  # the new values reused that memory
+    # a tensor sharing the parameter's memory keeps it: a clone stays a snapshot and an
+    # alias follows the parameter, as in torch
+    snapshot = weight.detach().clone()
+    before = snapshot.numpy().copy()
+    alias = weight.detach()
+    step(*batches[3])
+    np.testing.assert_array_equal(snapshot.numpy(), before)
+    np.testing.assert_array_equal(alias.numpy(), weight.detach().numpy())
+    assert not np.array_equal(weight.detach().numpy(), before)
+
+
+def test_loaded_state_dict_survives_a_compiled_step():
+    model, opt, crit = _make(ptjax, "sgd")
+    state = {k: v.clone() for k, v in mlp(ptjax).state_dict().items()}
+    model.load_state_dict(state)
+    kept = {k: v.numpy().copy() for k, v in state.items()}
+    step = ptjax.compile(_step_fn(model, opt, crit))
+    for x, y in _batches(2):
+        step(ptjax.tensor(x), ptjax.tensor(y))
+    for k, v in state.items():
+        np.testing.assert_array_equal(v.numpy(), kept[k], err_msg=k)

@@ -9,6 +9,10 @@ same objects, runs the user's code (forward, ``backward()``, ``optimizer.step()`
 replay on tracers), and reads the state back out. After each call the new values are written
 into the user's objects, so they behave exactly as after an eager step.
 
+The state a step updates is donated: XLA writes the new values into the old arrays' memory, so
+a compiled step holds one copy of the parameters and optimizer state, not two (an array that
+something else also holds is copied once first; see ``_private``).
+
 What is part of the compile-cache key (a change recompiles): input shapes and dtypes, non-tensor
 arguments, which parameters have a ``.grad``, train/eval flags, the optimizer-state layout.
 Learning rates and other numeric hyperparameters are inputs, so schedulers never recompile.
@@ -18,11 +22,13 @@ from __future__ import annotations
 
 import collections
 import functools
+import sys
 import types
 import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ptjax._tensor import Tensor
 
@@ -134,6 +140,8 @@ class _StateLayout:
         for r in roots:
             visit(r, 0)
         self.leaves = [t for t in self.tensors if t._rg and t._grad_fn is None]
+        # train()/eval() flags of every submodule are part of the cache key, read at each call
+        self.all_modules = [m for root in self.modules for m in root.modules()]
 
     # Optimizer state and hyperparameters change layout over time (state appears at the first
     # step), so they are read fresh at each call.
@@ -151,17 +159,23 @@ class _StateLayout:
 
         Optimizers built on a ``transforms.Rule`` name their traced hyperparameters
         (``_rule.hyper``) and the options they branch on in Python (``_flags``): the former
-        are inputs of the compiled step, the latter part of its cache key. Any other optimizer's
-        numeric options are compile-time constants in the key, so a change recompiles instead
-        of running with stale values.
+        are inputs of the compiled step (one float64 vector per group, so one transfer), the
+        latter part of its cache key. Any other optimizer's numeric options are compile-time
+        constants in the key, so a change recompiles instead of running with stale values.
+
+        Returns ``(entries, values, static)``: ``entries`` holds ``(optimizer, group, names)``
+        and ``values`` the matching vectors.
         """
-        lifted, static = [], []
+        entries, values, static = [], [], []
         for opt in self.optimizers:
             rule = getattr(opt, "_rule", None)
             for g in opt.param_groups:
                 if rule is not None and hasattr(opt, "_hyper"):
-                    lifted.append((opt, g, opt._hyper(g)))
-                    static.append(tuple(sorted(opt._flags(g).items())))
+                    hyper = opt._hyper(g)
+                    names = tuple(hyper)
+                    entries.append((opt, g, names))
+                    values.append(np.array([hyper[k] for k in names], np.float64))
+                    static.append((names, tuple(sorted(opt._flags(g).items()))))
                 else:
                     static.append(
                         tuple(
@@ -172,7 +186,7 @@ class _StateLayout:
                             )
                         )
                     )
-        return lifted, tuple(static)
+        return entries, values, tuple(static)
 
 
 # -- the compiled function ------------------------------------------------------------------------
@@ -184,6 +198,31 @@ def _to_value(x):
 
 def _is_array_leaf(x) -> bool:
     return isinstance(x, Tensor | jax.Array)
+
+
+class _Probe:
+    pass
+
+
+_probe = _Probe()
+_probe.value = object()
+# references to an object held by exactly one attribute, as `sys.getrefcount(obj.attr)` counts
+# them on this interpreter (the count of the temporary argument differs between versions)
+_SOLE_OWNER_REFS = sys.getrefcount(_probe.value)
+del _probe
+
+
+def _private(t: Tensor):
+    """``t``'s array, first copied if anything else holds it, so that donating it is safe.
+
+    A compiled step donates the state it updates (parameters, buffers, grads, optimizer state):
+    XLA reuses their memory for the new values, and the old arrays are deleted. An array that
+    another tensor also holds (``clone()``, a loaded ``state_dict``, an argument of the same
+    call) must survive, so the state tensor gets its own copy, once.
+    """
+    if sys.getrefcount(t._val) > _SOLE_OWNER_REFS:
+        t._val = jnp.array(t._val, copy=True)
+    return t._val
 
 
 class CompiledFunction:
@@ -199,19 +238,12 @@ class CompiledFunction:
         self.compile_count = 0
         self._recent_keys = collections.deque(maxlen=RECOMPILE_WARN_LIMIT + 1)
 
-    def _pure(self, static, tensor_vals, grad_vals, opt_vals, hyper_vals, key, arg_leaves):
+    def _pure(self, static, tensor_vals, opt_vals, grad_vals, hyper_vals, base_key, offset, args):
+        """The step as a pure function of the lifted state; runs only under ``jax.jit``."""
         layout = self._layout
-        tree_def, non_arrays, opt_entries, hyper_entries = (
-            static[0],
-            static[1],
-            static[2],
-            static[3],
-        )
+        tree_def, non_arrays, opt_entries, hyper_entries, array_mask = static
         saved = [(t, t._val, t._grad) for t in layout.tensors]
-        saved_opt = [
-            (st_dict, k, v)
-            for st_dict, k, v in ((opt.state[p], k, v) for opt, p, k, v in opt_entries)
-        ]
+        saved_opt = [(opt.state[p], k, v) for opt, p, k, v in opt_entries]
         from ptjax.random import default_generator
 
         saved_rng = (default_generator._key, default_generator._offset)
@@ -224,13 +256,14 @@ class CompiledFunction:
                 t._grad = None if g is None else Tensor._make(g)
             for (opt, p, k, _), v in zip(opt_entries, opt_vals):
                 opt.state[p][k] = Tensor._make(v)
-            for (opt, g, _), hv in zip(hyper_entries, hyper_vals):
+            for (opt, g, names), hv in zip(hyper_entries, hyper_vals):
                 if opt._traced_hyper is None:
                     opt._traced_hyper = {}
-                opt._traced_hyper[id(g)] = hv
-            default_generator._key, default_generator._offset = key, 0
-            it = iter(arg_leaves)
-            leaves = [Tensor._make(next(it)) if a else na for a, na in zip(static[4], non_arrays)]
+                opt._traced_hyper[id(g)] = dict(zip(names, hv))
+            default_generator._key = jax.random.fold_in(base_key, offset)
+            default_generator._offset = 0
+            it = iter(args)
+            leaves = [Tensor._make(next(it)) if a else na for a, na in zip(array_mask, non_arrays)]
             args, kwargs = jax.tree_util.tree_unflatten(tree_def, leaves)
             out = self._fn(*args, **kwargs)
             out_leaves, out_def = jax.tree_util.tree_flatten(out, is_leaf=_is_array_leaf)
@@ -238,12 +271,17 @@ class CompiledFunction:
             out_vals = [x._value if m else None for x, m in zip(out_leaves, out_mask)]
             static_out = [x if not m else None for x, m in zip(out_leaves, out_mask)]
             new_tensors = [t._value for t in layout.tensors]
+            changed = tuple(n is not v for n, v in zip(new_tensors, tensor_vals))
             new_grads = [None if t._grad is None else t._grad._value for t in layout.leaves]
-            new_opt = self._layout.optimizer_state()
+            new_opt = layout.optimizer_state()
             opt_out = [(opt, p, k) for opt, p, k, _ in new_opt]
             opt_out_vals = [v._value for *_, v in new_opt]
-            self._last_out = (out_def, out_mask, static_out, opt_out)
-            return out_vals, new_tensors, new_grads, opt_out_vals
+            self._last_out = (out_def, out_mask, static_out, opt_out, changed)
+            # State first, in the order of the donated inputs: JAX pairs each output with the
+            # first unpaired donated input of its shape, so that makes every update in place.
+            # Grads go last: a step that starts with zero_grad() never reads them, XLA prunes
+            # those inputs, and pairing the new grads with other state would force copies.
+            return new_tensors, opt_out_vals, new_grads, out_vals
         finally:
             _state.compiling -= 1
             for t, v, g in saved:
@@ -265,18 +303,18 @@ class CompiledFunction:
         array_mask = tuple(_is_array_leaf(x) for x in leaves)
         arg_vals = [_to_value(x) for x, a in zip(leaves, array_mask) if a]
         non_arrays = tuple(None if a else x for x, a in zip(leaves, array_mask))
-        grad_vals = [None if t._grad is None else t._grad._value for t in layout.leaves]
+        grads = [t._grad for t in layout.leaves]
         opt_entries = layout.optimizer_state()
-        hyper_entries, hyper_static = layout.hyperparameters()
+        hyper_entries, hyper_vals, hyper_static = layout.hyperparameters()
         structure = (
             tree_def,
             non_arrays,
             tuple((id(opt), id(p), k) for opt, p, k, _ in opt_entries),
             hyper_static,
             array_mask,
-            tuple(g is None for g in grad_vals),
-            tuple(m.training for m in layout.modules for m in m.modules()),
-            tuple((v.shape, str(v.dtype)) for v in arg_vals),
+            tuple(g is None for g in grads),
+            tuple(m.training for m in layout.all_modules),
+            tuple((v.shape, v.dtype) for v in arg_vals),
         )
         try:
             entry = self._jitted.get(structure)
@@ -294,24 +332,30 @@ class CompiledFunction:
             def pure(*inputs, _static=static):
                 return self._pure(_static, *inputs)
 
-            jitted = jax.jit(pure)
+            jitted = jax.jit(pure, donate_argnums=(0, 1, 2))
             entry = self._jitted[structure] = [jitted, None]
-        key = default_generator.next_key()
+        base_key, offset = default_generator.draw()
         inputs = (
-            [t._val for t in layout.tensors],
-            grad_vals,
-            [v._value for *_, v in opt_entries],
-            [hv for _, _, hv in hyper_entries],
-            key,
+            [_private(t) for t in layout.tensors],
+            [_private(v) for *_, v in opt_entries],
+            [None if g is None else _private(g) for g in grads],
+            hyper_vals,
+            base_key,
+            np.uint32(offset),
             arg_vals,
         )
-        out_vals, new_tensors, new_grads, opt_vals = entry[0](*inputs)
         if entry[1] is None:
+            with warnings.catch_warnings():
+                # state the step drops (grads set to None) is donated and simply freed
+                warnings.filterwarnings("ignore", "Some donated buffers were not usable")
+                new_tensors, opt_vals, new_grads, out_vals = entry[0](*inputs)
             entry[1] = self._last_out
-        out_def, out_mask, static_out, opt_out = entry[1]
-        for t, v in zip(layout.tensors, new_tensors):
-            if v is not t._val:
-                t._val = v
+        else:
+            new_tensors, opt_vals, new_grads, out_vals = entry[0](*inputs)
+        out_def, out_mask, static_out, opt_out, changed = entry[1]
+        for t, v, c in zip(layout.tensors, new_tensors, changed):
+            t._val = v
+            if c:
                 t._ver += 1
         for t, g in zip(layout.leaves, new_grads):
             if g is None:

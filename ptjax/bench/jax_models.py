@@ -8,6 +8,7 @@ erf GELU, LayerNorm eps 1e-5), so losses agree to float32 rounding.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -180,7 +181,8 @@ def make_step(name: str, size: dict, train: bool = True, lr: float = 1e-3):
         loss = -jnp.take_along_axis(logp, y[:, None], axis=-1).mean()
         return loss, new_bufs
 
-    @jax.jit
+    # donated state: updated in place, as a careful JAX user writes it
+    @functools.partial(jax.jit, donate_argnums=(0, 1, 2))
     def step(params, bufs, opt_state, key, x, y):
         key, sub = jax.random.split(key)
         (loss, bufs), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, bufs, sub, x, y)
