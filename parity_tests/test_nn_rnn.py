@@ -39,6 +39,7 @@ CONFIGS = [
     ("RNN", {"bidirectional": True, "bias": False}, False, F32),
     ("LSTM", {}, True, (np.float32, np.float64)),
     ("LSTM", {"num_layers": 2, "bidirectional": True}, False, F32),
+    ("LSTM", {"bias": False, "batch_first": True, "bidirectional": True}, True, F64),
     ("LSTM", {"proj_size": 2, "batch_first": True}, False, F64),
     ("LSTM", {"proj_size": 3, "num_layers": 2, "bias": False}, False, F64),
     ("GRU", {}, True, (np.float32, np.float64)),
@@ -121,6 +122,21 @@ def test_long_sequence_float32_tolerance():
     here because the hidden state is bounded by tanh/sigmoid."""
     t, p = _pair(None, "LSTM", {})
     check_module(t, p, [randn(30, 2, I)], modes=("eval",), jit=False, dtypes=(np.float32,))
+
+
+def test_lstm_double_backward():
+    """The LSTM's hand-written backward is itself differentiable (gradient penalties)."""
+    tm = torch.nn.LSTM(I, H, num_layers=2, bidirectional=True).double()
+    pm = pnn.LSTM(I, H, num_layers=2, bidirectional=True).double()
+    pm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+
+    def fn(lib, x, h0, c0):
+        out, (h, c) = (tm if lib is torch else pm)(x, (h0, c0))
+        (gx,) = lib.autograd.grad((out**2).sum() + (c**3).sum(), x, create_graph=True)
+        return (gx**2).sum()
+
+    inputs = [randn(L, B, I), randn(4, B, H), randn(4, B, H)]
+    check(fn, [a.astype(np.float64) for a in inputs], jit=False)
 
 
 # -- packed sequences -----------------------------------------------------------------------------

@@ -9,6 +9,9 @@ LSTM chunks i, f, g, o with ``c' = f*c + i*g``, ``h' = o*tanh(c')`` (then ``h' W
 projection); GRU chunks r, z, n with ``n = tanh(x_n + r*(h W_hn^T + b_hn))`` and
 ``h' = (h - n)*z + n``.
 
+The common LSTM layer (no projection, unpacked input) runs ``_lstm_recurrence``
+instead, whose hand-written backward avoids what makes scan's derived backward slow on CPU.
+
 Packed sequences run on their padded form: a step past a sequence's end leaves its state as it
 is (so the final state is the one at its true length), and the reverse direction reverses each
 sequence within its own length.
@@ -32,6 +35,7 @@ from ptjax._tensor import Tensor
 from ptjax.nn import init
 from ptjax.nn._functional.dropout import dropout as _dropout
 from ptjax.nn._functional.linear import _precision
+from ptjax.nn.modules._lstm_recurrence import lstm_recurrence
 from ptjax.nn.modules.module import Module
 from ptjax.nn.parameter import Parameter
 from ptjax.nn.utils.rnn import PackedSequence, _host, _pack_time_major, _unpack
@@ -95,6 +99,8 @@ def _rnn_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, lengths, *, mode, precis
     c_n (D, B, H).
     """
     steps, directions = x.shape[0], len(w_ih)
+    if mode == "LSTM" and not w_hr and lengths is None:
+        return _lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, precision)
     xs = jnp.stack([x, _reverse_time(x, lengths)]) if directions == 2 else x[None]
     w_hh, w_hr = jnp.stack(w_hh), _stacked(w_hr)
     # every step's input projection in one matmul, laid out (T, D, B, G) for the scan
@@ -127,6 +133,23 @@ def _rnn_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, lengths, *, mode, precis
     outs = [ys[:, 0]] if directions == 1 else [ys[:, 0], _reverse_time(ys[:, 1], lengths)]
     out = outs[0] if directions == 1 else jnp.concatenate(outs, axis=-1)
     return (out, h, c) if mode == "LSTM" else (out, h)
+
+
+def _lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, precision):
+    """The common LSTM layer (no projection, no packing), one ``lstm_recurrence`` per
+    direction; same inputs and outputs as ``_rnn_layer``."""
+    outs, h_n, c_n = [], [], []
+    for d in range(len(w_ih)):
+        xd = x if d == 0 else x[::-1]
+        xw = _linear(xd, w_ih[d], b_ih[d] if b_ih else None, precision)
+        hs, h, c = lstm_recurrence(
+            xw, w_hh[d], b_hh[d] if b_hh else None, h0[d], c0[d], precision=precision
+        )
+        outs.append(hs if d == 0 else hs[::-1])
+        h_n.append(h)
+        c_n.append(c)
+    out = outs[0] if len(outs) == 1 else jnp.concatenate(outs, axis=-1)
+    return out, jnp.stack(h_n), jnp.stack(c_n)
 
 
 def _rnn_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, *, mode, precision):
