@@ -165,6 +165,21 @@ def test_functional_conv(dtype):
     )
 
 
+@pytest.mark.parametrize("grad", [True, False])
+def test_both_cpu_forms_of_conv(grad):
+    """On CPU a convolution whose gradient will be taken runs as a matmul over its patches,
+    otherwise as XLA's convolution: both agree with torch (strided, dilated, padded, 1-d/3-d)."""
+    cases = [
+        (lambda t, x, w, b: t.nn.functional.conv2d(x, w, b, (2, 1), (1, 2), (1, 2)), (2, 3, 7, 8)),
+        (lambda t, x, w, b: t.nn.functional.conv1d(x, w, b, 1, "same", 2), (2, 3, 9)),
+        (lambda t, x, w, b: t.nn.functional.conv3d(x, w, b, 1, 1), (1, 3, 4, 5, 3)),
+    ]
+    for fn, shape in cases:
+        nd = len(shape) - 2
+        w = randn(4, 3, *(3,) * nd, dtype=np.float64)
+        check(fn, [randn(*shape, dtype=np.float64), w, randn(4, dtype=np.float64)], grad=grad)
+
+
 def test_conv_edge_shapes():
     # empty batch, integer convolution (no gradients)
     check(

@@ -69,6 +69,9 @@ def test_max_pool_nan_and_infinities():
         [x],
         jit=False,
     )
+    # without indices, windows that tile the input take the reshape-based path: same choice
+    check(lambda t, x: t.nn.functional.max_pool2d(x, 2), [x])
+    check(lambda t, x: t.nn.functional.max_pool3d(x, (1, 2, 3)), [x[None]])
 
 
 def test_max_pool_int_and_empty_batch():

@@ -378,12 +378,78 @@ def _max_pool_values_bwd(geometry, res, g):
 _max_pool_values.defvjp(_max_pool_values_fwd, _max_pool_values_bwd)
 
 
+def _tiles(x, kernel, out):
+    """x (..., *spatial) cut to whole tiles and viewed as (..., o_1, k_1, o_2, k_2, ...)."""
+    nd = len(kernel)
+    lead = x.shape[:-nd]
+    x = x[(..., *(slice(0, o * k) for o, k in zip(out, kernel)))]
+    return x.reshape(*lead, *(d for o, k in zip(out, kernel) for d in (o, k)))
+
+
+def _tile_axes(ndim: int, nd: int) -> tuple:
+    """The within-tile axes of ``_tiles``' view."""
+    return tuple(range(ndim - 2 * nd + 1, ndim, 2))
+
+
+def _tile_offsets(shape, axes):
+    """Row-major offset of each position within its tile, broadcastable to ``shape``."""
+    offset = jnp.zeros((), jnp.int32)
+    for a in axes:
+        dims = [1] * len(shape)
+        dims[a] = shape[a]
+        offset = offset * shape[a] + lax.broadcasted_iota(jnp.int32, dims, a)
+    return offset
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2))
+def _tiled_max_pool(x, kernel, out):
+    """Max pooling whose windows tile the input (stride == kernel, no padding or dilation).
+
+    Its backward puts each window's gradient on the element torch picks with reshapes and one
+    select, where the general backward goes through strided slices and pads (measured on CPU:
+    that took about a third of the seed CNN's training step).
+    """
+    tiles = _tiles(x, kernel, out)
+    return jnp.max(tiles, axis=_tile_axes(tiles.ndim, len(kernel)))
+
+
+def _tiled_max_pool_fwd(x, kernel, out):
+    tiles = _tiles(x, kernel, out)
+    axes = _tile_axes(tiles.ndim, len(kernel))
+    offset = _tile_offsets(tiles.shape, axes)
+    peak = jnp.max(tiles, axis=axes, keepdims=True)  # propagates NaN
+    # torch's choice: the first maximum, or the last NaN when the window has one
+    first_max = jnp.min(jnp.where(tiles == peak, offset, math.prod(kernel)), axis=axes)
+    last_nan = jnp.max(jnp.where(jnp.isnan(tiles), offset, -1), axis=axes)
+    choice = jnp.where(last_nan >= 0, last_nan, first_max)
+    return jnp.squeeze(peak, axes), (choice, x.shape, tiles.shape)
+
+
+def _tiled_max_pool_bwd(kernel, out, res, g):
+    choice, shape, tiles_shape = res
+    axes = _tile_axes(len(tiles_shape), len(kernel))
+    hit = _tile_offsets(tiles_shape, axes) == jnp.expand_dims(choice, axes)
+    gx = jnp.where(hit, jnp.expand_dims(g, axes), jnp.zeros((), g.dtype))
+    nd = len(kernel)
+    gx = gx.reshape(*shape[:-nd], *(o * k for o, k in zip(out, kernel)))
+    # rows / columns past the last whole tile get no gradient
+    tail = [(0, n - o * k) for n, o, k in zip(shape[-nd:], out, kernel)]
+    return (jnp.pad(gx, [(0, 0)] * (len(shape) - nd) + tail),)
+
+
+_tiled_max_pool.defvjp(_tiled_max_pool_fwd, _tiled_max_pool_bwd)
+
+
 def _max_pool(x, *, kernel, stride, padding, dilation, out, batched, with_indices):
     nd = len(kernel)
     if not batched:
         x = x[None]
     if not with_indices and jnp.issubdtype(x.dtype, jnp.floating):
-        val = _max_pool_values(x, (kernel, stride, padding, dilation, out))
+        tiled = stride == kernel and not any(padding) and all(d == 1 for d in dilation)
+        if tiled and all(o * k <= n for o, k, n in zip(out, kernel, x.shape[-nd:])):
+            val = _tiled_max_pool(x, kernel, out)
+        else:
+            val = _max_pool_values(x, (kernel, stride, padding, dilation, out))
         return val if batched else val[0]
     wins = _strided_windows(x, nd, kernel, stride, padding, dilation, out, _lowest(x.dtype))
     val, arg = _select_first_max(wins, with_indices)
