@@ -116,6 +116,8 @@ def _cot(o, seed):
         import ml_dtypes
 
         return rng.standard_normal(shape).astype(ml_dtypes.bfloat16)
+    if dt.startswith("complex"):  # both parts, so a conjugation error cannot hide
+        return np.asarray(rng.standard_normal(shape) + 1j * rng.standard_normal(shape), dt)
     return rng.standard_normal(shape).astype(dt)
 
 

@@ -1076,3 +1076,31 @@ def test_freed_graph_inside_jit():
 
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         jax.jit(f)(jnp.ones(3))
+
+
+def _complex(*shape, dtype=np.complex128):
+    return (randn(*shape) + 1j * randn(*shape)).astype(dtype)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t, z, w: z * w,
+        lambda t, z, w: (z * w.conj()).sum(),
+        lambda t, z, w: t.exp(z) / w,
+        lambda t, z, w: z.abs() * w.real,
+        lambda t, z, w: z @ w.T,
+        lambda t, z, w: t.stack([(z * w).real, (z * w).imag, (z / w).abs()]),
+        lambda t, z, w: t.angle(z) + w.imag,
+        lambda t, z, w: (z.abs() ** 2).sum() + (w * w).sum(),  # a real loss of complex leaves
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_gradients_follow_torch(fn, dtype):
+    """Complex gradients are torch's (the conjugate of JAX's cotangents), eager and in jit."""
+    check(fn, [_complex(3, 4, dtype=dtype), _complex(3, 4, dtype=dtype)])
+
+
+def test_complex_gradient_of_real_input():
+    # a real leaf of a complex computation gets the real part of the gradient, as in torch
+    check(lambda t, x, z: (x * z).abs().sum() + (x * z).imag.sum(), [randn(5), _complex(5)])

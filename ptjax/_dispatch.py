@@ -23,7 +23,7 @@ import jax.numpy as jnp
 
 from ptjax._tensor import Tensor
 from ptjax.autograd.grad_mode import state as _grad_state
-from ptjax.autograd.graph import OpNode
+from ptjax.autograd.graph import OpNode, torch_vjp
 
 __all__ = ["apply", "op_cache_info"]
 
@@ -124,7 +124,7 @@ class _Diff:
         pick = () if self.single_out else self.diff_out
         f = self.op.restricted(values, self.diff_in, pick)
         _, vjp = jax.vjp(f, *[values[i] for i in self.diff_in])
-        return vjp(cts)
+        return torch_vjp(vjp, cts)
 
     def backward_as_op(self, node, grads):
         """Backward as a recorded op over tensors, so its result can be differentiated again."""

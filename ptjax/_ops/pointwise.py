@@ -351,6 +351,8 @@ def _abs(x):
 def _abs_jvp(primals, tangents):
     # torch: grad * sgn(x), so abs'(0) = 0 (JAX's own rule gives 1)
     (x,), (dx,) = primals, tangents
+    if jnp.iscomplexobj(x):  # |z| changes by Re(conj(sgn z) dz); sgn(0) = 0 as in torch
+        return jnp.abs(x), jnp.real(jnp.conj(_sgn(x)) * dx)
     return jnp.abs(x), jnp.sign(x) * dx
 
 

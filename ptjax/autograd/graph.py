@@ -233,8 +233,22 @@ class OpNode(Node):
             return self.op.backward_as_op(self, grads)
         cts = self._cotangents(grads)
         if self.vjp is not None:
-            return self.vjp(cts)
+            return torch_vjp(self.vjp, cts)
         return self.op.backward_jit(self.values, cts)
+
+
+def _conj_complex(tree):
+    return jax.tree_util.tree_map(lambda a: jnp.conj(a) if jnp.iscomplexobj(a) else a, tree)
+
+
+def torch_vjp(vjp, cts):
+    """``vjp(cts)`` in torch's convention for complex values.
+
+    For complex values torch's backward propagates the conjugate of what JAX's VJP does
+    (torch's gradient is d/d(conj z), JAX's cotangent d/dz): ``conj(vjp(conj(ct)))``. Real
+    values are unchanged, and a real input of a complex function gets the real part as in both.
+    """
+    return _conj_complex(vjp(_conj_complex(cts)))
 
 
 def _zeros(shape, dt):
