@@ -46,6 +46,19 @@ import ptjax
 __all__ = ["check_module", "to_torch_dtype"]
 
 
+def training_step(model, optimizer, criterion):
+    """The PyTorch training step every loop test runs: zero_grad, loss, backward, step."""
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
 def to_torch_dtype(dtype) -> torch.dtype:
     return {np.float32: torch.float32, np.float64: torch.float64}[np.dtype(dtype).type]
 

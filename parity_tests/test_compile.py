@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import assert_close
+from nn_helpers import training_step
 
 import ptjax
 from ptjax._errors import TracedValueError
@@ -42,17 +43,6 @@ def _make(lib, opt_name, double=False):
     return model, opt, lib.nn.CrossEntropyLoss()
 
 
-def _step_fn(model, opt, crit):
-    def step(x, y):
-        opt.zero_grad()
-        loss = crit(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
-
-
 @pytest.mark.parametrize("opt_name", ["adam", "sgd"])
 @pytest.mark.parametrize("double", [False, True])
 def test_compiled_step_matches_eager_and_torch(opt_name, double):
@@ -62,9 +52,9 @@ def test_compiled_step_matches_eager_and_torch(opt_name, double):
     cm, copt, ccrit = _make(ptjax, opt_name, double)
     _copy_weights(tm, em)
     _copy_weights(tm, cm)
-    eager = _step_fn(em, eopt, ecrit)
-    compiled = ptjax.compile(_step_fn(cm, copt, ccrit))
-    tstep = _step_fn(tm, topt, tcrit)
+    eager = training_step(em, eopt, ecrit)
+    compiled = ptjax.compile(training_step(cm, copt, ccrit))
+    tstep = training_step(tm, topt, tcrit)
     dtype = np.float64 if double else np.float32
     for x, y in _batches(4, dtype=dtype):
         tl = tstep(torch.from_numpy(x), torch.from_numpy(y))
@@ -114,8 +104,8 @@ def test_scheduler_changes_lr_without_recompiling():
     tm, topt, tcrit = _make(torch, "sgd")
     _copy_weights(tm, model)
     tsched = torch.optim.lr_scheduler.StepLR(topt, step_size=1, gamma=0.5)
-    step = ptjax.compile(_step_fn(model, opt, crit))
-    tstep = _step_fn(tm, topt, tcrit)
+    step = ptjax.compile(training_step(model, opt, crit))
+    tstep = training_step(tm, topt, tcrit)
     for x, y in _batches(5):
         cl = step(ptjax.tensor(x), ptjax.tensor(y))
         tl = tstep(torch.from_numpy(x), torch.from_numpy(y))
@@ -128,7 +118,7 @@ def test_scheduler_changes_lr_without_recompiling():
 
 def test_new_batch_size_recompiles_once_and_is_cached():
     model, opt, crit = _make(ptjax, "adam")
-    step = ptjax.compile(_step_fn(model, opt, crit))
+    step = ptjax.compile(training_step(model, opt, crit))
     for batch in (8, 8, 4, 4, 8, 4):
         x, y = _batches(1, batch=batch)[0]
         step(ptjax.tensor(x), ptjax.tensor(y))
@@ -239,7 +229,7 @@ def test_recompile_warning_names_the_cause():
 
 def test_state_is_donated_and_other_holders_keep_their_values():
     model, opt, crit = _make(ptjax, "adam")
-    step = ptjax.compile(_step_fn(model, opt, crit))
+    step = ptjax.compile(training_step(model, opt, crit))
     batches = [tuple(map(ptjax.tensor, b)) for b in _batches(4)]
     step(*batches[0])
     step(*batches[1])  # now with .grad and optimizer state
@@ -266,7 +256,7 @@ def test_loaded_state_dict_survives_a_compiled_step():
     state = {k: v.clone() for k, v in mlp(ptjax).state_dict().items()}
     model.load_state_dict(state)
     kept = {k: v.numpy().copy() for k, v in state.items()}
-    step = ptjax.compile(_step_fn(model, opt, crit))
+    step = ptjax.compile(training_step(model, opt, crit))
     for x, y in _batches(2):
         step(ptjax.tensor(x), ptjax.tensor(y))
     for k, v in state.items():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import assert_close
+from nn_helpers import training_step
 
 import ptjax
 from ptjax.bench import models
@@ -39,16 +40,7 @@ def _setup(lib, name, opt_name, state=None):
     if state is not None:
         model.load_state_dict({k: ptjax.tensor(v) for k, v in state.items()})
     opt = _optimizer(lib, model.parameters(), opt_name)
-    crit = lib.nn.CrossEntropyLoss()
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = crit(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return model, opt, step
+    return model, opt, training_step(model, opt, lib.nn.CrossEntropyLoss())
 
 
 @pytest.mark.parametrize("opt_name", ["adam", "sgd"])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import assert_close, check, raises, randn
-from nn_helpers import check_module
+from nn_helpers import check_module, training_step
 
 import ptjax
 import ptjax.nn as pnn
@@ -465,21 +465,8 @@ def test_cnn_training_steps_match_torch(compiled):
     pm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
     topt = torch.optim.SGD(tm.parameters(), lr=0.1, momentum=0.9)
     popt = ptjax.optim.SGD(pm.parameters(), lr=0.1, momentum=0.9)
-
-    def make_step(lib, model, opt):
-        crit = lib.nn.CrossEntropyLoss()
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = crit(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return step
-
-    tstep = make_step(torch, tm, topt)
-    pstep = make_step(ptjax, pm, popt)
+    tstep = training_step(tm, topt, torch.nn.CrossEntropyLoss())
+    pstep = training_step(pm, popt, ptjax.nn.CrossEntropyLoss())
     if compiled:
         pstep = ptjax.compile(pstep)
     for _ in range(3):
