@@ -9,8 +9,8 @@ LSTM chunks i, f, g, o with ``c' = f*c + i*g``, ``h' = o*tanh(c')`` (then ``h' W
 projection); GRU chunks r, z, n with ``n = tanh(x_n + r*(h W_hn^T + b_hn))`` and
 ``h' = (h - n)*z + n``.
 
-The common LSTM layer (no projection, unpacked input) runs ``_lstm_recurrence``
-instead, whose hand-written backward avoids what makes scan's derived backward slow on CPU.
+On CPU the common LSTM layer (no projection, unpacked input) runs ``_lstm_recurrence``
+instead, whose hand-written backward avoids what makes scan's derived backward slow there.
 
 Packed sequences run on their padded form: a step past a sequence's end leaves its state as it
 is (so the final state is the one at its true length), and the reverse direction reverses each
@@ -99,7 +99,8 @@ def _rnn_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, lengths, *, mode, precis
     c_n (D, B, H).
     """
     steps, directions = x.shape[0], len(w_ih)
-    if mode == "LSTM" and not w_hr and lengths is None:
+    if mode == "LSTM" and not w_hr and lengths is None and jax.default_backend() == "cpu":
+        # measured on CPU only; on GPU the scan's one fused dot per step is kept
         return _lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, precision)
     xs = jnp.stack([x, _reverse_time(x, lengths)]) if directions == 2 else x[None]
     w_hh, w_hr = jnp.stack(w_hh), _stacked(w_hr)
