@@ -161,6 +161,19 @@ def test_dropout_masks_differ_per_step_and_reproduce_from_seed():
     assert not np.array_equal(a[0], a[1])
 
 
+def test_compiled_module_dropout_masks_differ_per_call_and_reproduce():
+    def run():
+        ptjax.manual_seed(7)
+        model = ptjax.compile(mlp(ptjax, p_drop=0.5))
+        x = ptjax.ones(2, 12)
+        return [model(x).detach().numpy() for _ in range(3)]
+
+    a, b = run(), run()
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+    assert not np.array_equal(a[0], a[1])
+
+
 def test_item_inside_compiled_function_names_the_line():
     model = mlp(ptjax)
 

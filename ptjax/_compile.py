@@ -491,19 +491,16 @@ class OptimizedModule:
             from ptjax.random import default_generator
 
             n_p, n_b = len(params), len(buffers)
-            pv, bv, key, av = (
-                flat[:n_p],
-                flat[n_p : n_p + n_b],
-                flat[n_p + n_b],
-                flat[n_p + n_b + 1 :],
-            )
+            pv, bv = flat[:n_p], flat[n_p : n_p + n_b]
+            base_key, offset, av = flat[n_p + n_b], flat[n_p + n_b + 1], flat[n_p + n_b + 2 :]
             saved = [(t, t._val) for t in params + buffers]
             rng = (default_generator._key, default_generator._offset)
             _state.compiling += 1
             try:
                 for t, v in zip(params + buffers, list(pv) + list(bv)):
                     t._val = v
-                default_generator._key, default_generator._offset = key, 0
+                default_generator._key = jax.random.fold_in(base_key, offset)
+                default_generator._offset = 0
                 it = iter(av)
                 leaves = [Tensor._make(next(it)) if m else x for m, x in zip(mask, non_arrays)]
                 args, kwargs = jax.tree_util.tree_unflatten(tree_def, leaves)
@@ -539,7 +536,9 @@ class OptimizedModule:
             for x, m in zip(leaves, mask)
             if m
         ]
-        outs = apply(impl, *params, *buffers, default_generator.next_key(), *tensors)
+        # the key is folded in inside the op: an eager fold_in costs several dispatches
+        base_key, offset = default_generator.draw()
+        outs = apply(impl, *params, *buffers, base_key, np.uint32(offset), *tensors)
         if not isinstance(outs, tuple):
             outs = (outs,)
         n_out = len(outs) - len(buffers)
