@@ -1,12 +1,12 @@
-"""The LSTM time loop with a hand-written backward pass (``jax.custom_vjp``).
+"""The LSTM time loop with a hand-written backward pass (``jax.custom_vjp``), used on CPU.
 
 Differentiating ``lax.scan`` of an LSTM step gives a correct but slow backward on XLA's CPU
-backend: the weight gradient is accumulated with one small matmul per step, and loop bodies that
-read one time step of a (T, B, 4H) array and then slice it into gates compile to scalar code
-(measured ~10x slower than the same arithmetic on separate arrays). This version, as torch's CPU
-kernel does, keeps each gate in its own (T, B, H) array (one (H, H) matmul per gate and step), saves the gate activations in the
-forward loop so the backward loop has no transcendental functions, and computes the recurrent
-weight and bias gradients after the loop with one (4H, T*B) x (T*B, H) matmul.
+backend: the weight gradient is accumulated with one small matmul per step, and a loop body
+that reads one time step of a (T, B, 4H) array and slices it into gates compiles to scalar code
+(an elementwise-only loop: 3.4 ms with gate slicing, 1.1 ms on per-gate arrays). Like torch's
+CPU kernel, this version keeps each gate in its own (T, B, H) array (one (H, H) matmul per gate
+and step), saves the gate activations so the backward loop has no transcendental functions,
+and computes the recurrent weight and bias gradients after the loop with one matmul.
 
 The arithmetic and its rounding order follow torch: ``gates = (h W_hh^T + b_hh) + x_proj``,
 ``c' = f*c + i*g``, ``h' = o*tanh(c')``.
