@@ -402,7 +402,10 @@ def test_solve():
 
 def test_cholesky_family():
     a = spd(2, 3, 3)
-    a[1, 0, 2] += 5.0  # garbage above the diagonal is ignored
+    # one triangle is read (the lower; the upper with upper=True, in torch and here). The
+    # change stays below spd's smallest eigenvalue (>= 3), so the matrix either triangle
+    # describes is positive-definite whatever the random draw (+5 was not always).
+    a[1, 0, 2] += 0.5
     L = np.linalg.cholesky(spd(3, 3))
     echeck(
         lambda t, a, b, L: (
