@@ -39,7 +39,7 @@ def available(backend: str) -> str | None:
     return None
 
 
-def _train_loop(lib, model, x, y):
+def _train_loop(lib, model):
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     criterion = lib.nn.CrossEntropyLoss()
 
@@ -53,47 +53,45 @@ def _train_loop(lib, model, x, y):
     return train_step
 
 
+def _lib_step(lib, name, size, batch, device, state, dropout, compiled, no_device):
+    """torch and ptjax run the same source: the model, its batch and one step with ``lib``.
+
+    Returns ``(model, run, dev)`` where ``run()`` performs one training step.
+    """
+    dev = "cuda" if device == "gpu" else "cpu"
+    if dev == "cuda" and not lib.cuda.is_available():
+        raise Skip(no_device)
+    lib.manual_seed(0)
+    model = models.build(name, lib, size, dropout)
+    if state is not None:
+        model.load_state_dict({k: lib.from_numpy(np.array(v)) for k, v in state.items()})
+    model.to(dev).train()
+    xn, yn = models.make_batch(name, batch, size)
+    x, y = lib.from_numpy(xn).to(dev), lib.from_numpy(yn).to(dev)
+    step = _train_loop(lib, model)
+    if compiled:
+        step = lib.compile(step)
+    return model, (lambda: step(x, y)), dev
+
+
 def _torch_cell(name, size, batch, device, state, dropout, compiled):
     import torch
 
-    dev = "cuda" if device == "gpu" else "cpu"
-    if dev == "cuda" and not torch.cuda.is_available():
-        raise Skip("torch has no CUDA device")
-    torch.manual_seed(0)
-    model = models.build(name, torch, size, dropout)
-    if state is not None:
-        model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state.items()})
-    model.to(dev).train()
-    xn, yn = models.make_batch(name, batch, size)
-    x, y = torch.from_numpy(xn).to(dev), torch.from_numpy(yn).to(dev)
-    step = _train_loop(torch, model, x, y)
-    if compiled:
-        step = torch.compile(step)
+    args = (name, size, batch, device, state, dropout, compiled, "torch has no CUDA device")
+    _, run, dev = _lib_step(torch, *args)
 
     def sync(loss):
         if dev == "cuda":
             torch.cuda.synchronize()
 
-    return Cell(lambda: step(x, y), sync, lambda loss: float(loss.item()))
+    return Cell(run, sync, lambda loss: float(loss.item()))
 
 
 def _ptjax_cell(name, size, batch, device, state, dropout, compiled):
     import ptjax
 
-    dev = "cuda" if device == "gpu" else "cpu"
-    if dev == "cuda" and not ptjax.cuda.is_available():
-        raise Skip("JAX has no GPU device")
-    ptjax.manual_seed(0)
-    model = models.build(name, ptjax, size, dropout)
-    if state is not None:
-        model.load_state_dict({k: ptjax.from_numpy(np.array(v)) for k, v in state.items()})
-    model.to(dev).train()
-    xn, yn = models.make_batch(name, batch, size)
-    x, y = ptjax.from_numpy(xn).to(dev), ptjax.from_numpy(yn).to(dev)
-    step = _train_loop(ptjax, model, x, y)
-    if compiled:
-        step = ptjax.compile(step)
-
+    args = (name, size, batch, device, state, dropout, compiled, "JAX has no GPU device")
+    model, run, _ = _lib_step(ptjax, *args)
     params = list(model.parameters())
 
     def sync(loss):
@@ -102,7 +100,7 @@ def _ptjax_cell(name, size, batch, device, state, dropout, compiled):
         # the step's last writes are the parameters: wait for them as well as the loss
         jax.block_until_ready([loss._value] + [p._value for p in params])
 
-    return Cell(lambda: step(x, y), sync, lambda loss: float(loss.item()))
+    return Cell(run, sync, lambda loss: float(loss.item()))
 
 
 def _jax_cell(name, size, batch, device, state, dropout, compiled):
