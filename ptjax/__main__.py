@@ -38,11 +38,21 @@ def _default_device() -> str:
 
 def bench(args) -> int:
     from ptjax.bench import report, runner
+    from ptjax.bench.backends import BACKENDS
+    from ptjax.bench.models import MODELS
 
     if args.quick:
         args.steps, args.repeats, args.batch_size = 2, 1, min(args.batch_size, 8)
     models = [m for m in args.models.split(",") if m]
     backends = [b for b in args.backends.split(",") if b]
+    for kind, names, known in (("model", models, MODELS), ("backend", backends, BACKENDS)):
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            print(
+                f"ptjax bench: unknown {kind} {unknown[0]!r}; choose from {', '.join(known)}",
+                file=sys.stderr,
+            )
+            return 2
     device = args.device or _default_device()
     print(
         f"ptjax bench: device={device} batch={args.batch_size} steps={args.steps} "

@@ -134,8 +134,9 @@ def _jax_cell(name, size, batch, device, state, dropout, compiled):
         opt_state = opt.init(params)
         key = jax.random.key(0)
         xn, yn = models.make_batch(name, batch, size)
-        x, y = jax.device_put(xn, dev), jax.device_put(yn, dev)
-    box = [params, bufs, opt_state, key]
+    # committed to the device, as the step's outputs are: otherwise step 2 compiles again
+    box = jax.device_put([params, bufs, opt_state, key], dev)
+    x, y = jax.device_put(xn, dev), jax.device_put(yn, dev)
 
     def step():
         loss, box[0], box[1], box[2], box[3] = step_fn(*box, x, y)
