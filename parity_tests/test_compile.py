@@ -6,13 +6,11 @@ import weakref
 import numpy as np
 import pytest
 import torch
-from helpers import assert_close
+from helpers import RNG, assert_close
 from nn_helpers import training_step
 
 import ptjax
 from ptjax._errors import TracedValueError
-
-RNG = np.random.default_rng(0)
 
 
 def mlp(lib, p_drop=0.0):

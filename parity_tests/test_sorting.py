@@ -5,12 +5,11 @@ import jax
 import numpy as np
 import pytest
 import torch
-from helpers import check, raises, randn
+from helpers import RNG, check, raises, randn
 
 import ptjax
 
 NAN = float("nan")
-RNG = np.random.default_rng(1)
 
 
 def arr(data, dtype=np.float32):
