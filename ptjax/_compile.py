@@ -225,6 +225,10 @@ def _private(t: Tensor):
     return t._val
 
 
+def _committed(x):
+    return x if x is None or x.committed else jax.device_put(x, x.device)
+
+
 class CompiledFunction:
     """A step function compiled as one XLA program per input signature."""
 
@@ -236,6 +240,7 @@ class CompiledFunction:
         self._layout = None
         self._jitted = {}
         self.compile_count = 0
+        self._probing = False
         self._recent_keys = collections.deque(maxlen=RECOMPILE_WARN_LIMIT + 1)
 
     def _pure(self, static, tensor_vals, opt_vals, grad_vals, hyper_vals, base_key, offset, args):
@@ -243,11 +248,15 @@ class CompiledFunction:
         layout = self._layout
         tree_def, non_arrays, opt_entries, hyper_entries, array_mask = static
         saved = [(t, t._val, t._grad) for t in layout.tensors]
-        saved_opt = [(opt.state[p], k, v) for opt, p, k, v in opt_entries]
+        # the whole per-parameter state, so that state the step creates is removed again
+        saved_opt = [
+            (opt, {p: (st, dict(st)) for p, st in opt.state.items()}) for opt in layout.optimizers
+        ]
         from ptjax.random import default_generator
 
         saved_rng = (default_generator._key, default_generator._offset)
-        self.compile_count += 1
+        if not self._probing:
+            self.compile_count += 1
         _state.compiling += 1
         try:
             for t, v in zip(layout.tensors, tensor_vals):
@@ -277,6 +286,7 @@ class CompiledFunction:
             opt_out = [(opt, p, k) for opt, p, k, _ in new_opt]
             opt_out_vals = [v._value for *_, v in new_opt]
             self._last_out = (out_def, out_mask, static_out, opt_out, changed)
+            self._last_grads_set = tuple(g is not None for g in new_grads)
             # State first, in the order of the donated inputs: JAX pairs each output with the
             # first unpaired donated input of its shape, so that makes every update in place.
             # Grads go last: a step that starts with zero_grad() never reads them, XLA prunes
@@ -287,19 +297,19 @@ class CompiledFunction:
             for t, v, g in saved:
                 t._val, t._grad = v, g
                 t._grad_fn = None
-            for st_dict, k, v in saved_opt:
-                st_dict[k] = v
+            for opt, before in saved_opt:
+                for p in [p for p in opt.state if p not in before]:
+                    del opt.state[p]
+                for st, items in before.values():
+                    st.clear()
+                    st.update(items)
             for opt, _, _ in hyper_entries:
                 opt._traced_hyper = None
             default_generator._key, default_generator._offset = saved_rng
 
-    def __call__(self, *args, **kwargs):
-        from ptjax.random import default_generator
-
-        if self._layout is None:
-            self._layout = _StateLayout(_reachable_roots(self._fn, args, kwargs))
+    def _signature(self, leaves, tree_def):
+        """The lifted state of this call and the compile-cache key it implies."""
         layout = self._layout
-        leaves, tree_def = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_array_leaf)
         array_mask = tuple(_is_array_leaf(x) for x in leaves)
         arg_vals = [_to_value(x) for x, a in zip(leaves, array_mask) if a]
         non_arrays = tuple(None if a else x for x, a in zip(leaves, array_mask))
@@ -316,6 +326,57 @@ class CompiledFunction:
             tuple(m.training for m in layout.all_modules),
             tuple((v.shape, v.dtype) for v in arg_vals),
         )
+        static = (tree_def, non_arrays, opt_entries, hyper_entries, array_mask)
+        return structure, static, grads, opt_entries, hyper_vals, arg_vals
+
+    def _create_first_step_state(self, static, inputs) -> bool:
+        """Before the first compile, create the state the step itself would create.
+
+        At a first call no parameter has a ``.grad`` and no optimizer has state yet (torch
+        creates both lazily), so the program traced for it differs from every later call's and
+        a second compile would follow. Tracing the step once without compiling shows which
+        grads and which optimizer state exist after it; creating them now — zero grads (a
+        gradient accumulated into zeros is the same gradient) and each optimizer's own state
+        initialisation (exactly what its first step runs before updating) — makes the first
+        call run the steady-state program. Optimizers whose state is not an initialisation
+        (SGD's momentum buffer is a copy of the first gradient) keep their lazy state.
+        Returns whether anything was created.
+        """
+        self._probing = True
+        try:
+            jax.eval_shape(lambda *a: self._pure(static, *a), *inputs)
+        finally:
+            self._probing = False
+        created = False
+        for t, has_grad in zip(self._layout.leaves, self._last_grads_set):
+            if has_grad and t._grad is None:
+                t._grad = Tensor._make(jnp.zeros_like(t._val))
+                created = True
+        group_of = {}
+        for opt in self._layout.optimizers:
+            for g in opt.param_groups:
+                for p in g["params"]:
+                    group_of[(id(opt), id(p))] = g
+        for opt, p, _ in self._last_out[3]:
+            rule = getattr(opt, "_rule", None)
+            if rule is None or rule.lazy or opt.state.get(p):
+                continue
+            group = group_of.get((id(opt), id(p)))
+            if group is not None:
+                opt.state[p].update(opt._init_state(p, group, opt._flags(group)))
+                created = True
+        return created
+
+    def __call__(self, *args, **kwargs):
+        from ptjax.random import default_generator
+
+        if self._layout is None:
+            self._layout = _StateLayout(_reachable_roots(self._fn, args, kwargs))
+        layout = self._layout
+        leaves, tree_def = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_array_leaf)
+        structure, static, grads, opt_entries, hyper_vals, arg_vals = self._signature(
+            leaves, tree_def
+        )
         try:
             entry = self._jitted.get(structure)
         except TypeError:  # an unhashable non-tensor argument
@@ -323,9 +384,22 @@ class CompiledFunction:
                 "ptjax.compile: non-tensor arguments must be hashable (they are compile-time "
                 "constants)"
             ) from None
+        if entry is None and not self._jitted:
+            probe_inputs = (
+                [t._val for t in layout.tensors],
+                [v._val for *_, v in opt_entries],
+                [None if g is None else g._val for g in grads],
+                hyper_vals,
+                default_generator._base_key(),  # only shapes matter to the probe
+                np.uint32(0),
+                arg_vals,
+            )
+            if self._create_first_step_state(static, probe_inputs):
+                structure, static, grads, opt_entries, hyper_vals, arg_vals = self._signature(
+                    leaves, tree_def
+                )
         if entry is None:
             self._note_recompile(structure)
-            static = (tree_def, non_arrays, opt_entries, hyper_entries, array_mask)
             # a fresh closure, not functools.partial: jax.jit treats a partial's bound arguments
             # as inputs and would share its cache across compiled functions
 
@@ -345,6 +419,10 @@ class CompiledFunction:
             arg_vals,
         )
         if entry[1] is None:
+            # JAX keys its cache on whether an input is committed to its device: a program's
+            # outputs are, fresh arrays (a new model's parameters) are not, so without this the
+            # second call would compile the same program again
+            inputs = (*(list(map(_committed, state)) for state in inputs[:3]), *inputs[3:])
             with warnings.catch_warnings():
                 # state the step drops (grads set to None) is donated and simply freed
                 warnings.filterwarnings("ignore", "Some donated buffers were not usable")
