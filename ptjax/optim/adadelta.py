@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ptjax.optim import transforms
-from ptjax.optim.optimizer import Optimizer, _check_impl_flags, _check_lr
+from ptjax.optim.optimizer import Optimizer, _check_options, _filled_options
 
 __all__ = ["Adadelta"]
 
@@ -23,12 +23,7 @@ class Adadelta(Optimizer):
     """
 
     _rule = transforms.ADADELTA
-    _setstate_defaults = {
-        "foreach": None,
-        "maximize": False,
-        "differentiable": False,
-        "capturable": False,
-    }
+    _setstate_defaults = _filled_options("foreach", "maximize", "differentiable", "capturable")
 
     def __init__(
         self,
@@ -43,13 +38,7 @@ class Adadelta(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_lr(lr)
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_options(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "rho": rho,
@@ -61,4 +50,3 @@ class Adadelta(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
-        _check_impl_flags(foreach, None, differentiable)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ptjax._tensor import Tensor
 from ptjax.optim import transforms
-from ptjax.optim.optimizer import Optimizer, _check_impl_flags, _check_lr, _scalar_dtype
+from ptjax.optim.optimizer import Optimizer, _check_options, _filled_options, _scalar_dtype
 
 __all__ = ["Adagrad"]
 
@@ -27,12 +27,7 @@ class Adagrad(Optimizer):
     """
 
     _rule = transforms.ADAGRAD
-    _setstate_defaults = {
-        "foreach": None,
-        "maximize": False,
-        "differentiable": False,
-        "fused": None,
-    }
+    _setstate_defaults = _filled_options("foreach", "maximize", "differentiable", "fused")
 
     def __init__(
         self,
@@ -48,17 +43,13 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_options(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -71,7 +62,6 @@ class Adagrad(Optimizer):
             "fused": fused,
         }
         super().__init__(params, defaults)
-        _check_impl_flags(foreach, fused, differentiable)
         for group in self.param_groups:
             for p in group["params"]:
                 self.state[p] = self._accumulator(p, initial_accumulator_value)

@@ -4,24 +4,9 @@ from __future__ import annotations
 
 from ptjax._tensor import Tensor
 from ptjax.optim import transforms
-from ptjax.optim.optimizer import Optimizer, _check_impl_flags, _check_lr, _to_scalar
+from ptjax.optim.optimizer import Optimizer, _check_options, _filled_options, _to_scalar
 
 __all__ = ["Adam"]
-
-
-def _check_betas(betas) -> None:
-    for i in (0, 1):
-        if not 0.0 <= betas[i] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
-
-
-def _check_common(lr, eps, betas, weight_decay) -> None:
-    _check_lr(lr)
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    _check_betas(betas)
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
 class Adam(Optimizer):
@@ -43,15 +28,16 @@ class Adam(Optimizer):
     """
 
     _rule = transforms.ADAM
-    _setstate_defaults = {
-        "amsgrad": False,
-        "maximize": False,
-        "foreach": None,
-        "capturable": False,
-        "differentiable": False,
-        "decoupled_weight_decay": False,
-        "fused": None,
-    }
+    _setstate_defaults = _filled_options(
+        "amsgrad",
+        "maximize",
+        "foreach",
+        "capturable",
+        "differentiable",
+        "decoupled_weight_decay",
+        "fused",
+    )
+    _bool_flags = {"decoupled": "decoupled_weight_decay", "amsgrad": "amsgrad"}
 
     def __init__(
         self,
@@ -74,7 +60,7 @@ class Adam(Optimizer):
                 raise ValueError(
                     "lr as a Tensor is not supported for capturable=False and foreach=True"
                 )
-        _check_common(lr, eps, betas, weight_decay)
+        _check_options(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         if not (
             (isinstance(betas[0], float) and isinstance(betas[1], float))
             or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))
@@ -104,10 +90,3 @@ class Adam(Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
-        _check_impl_flags(foreach, fused, differentiable)
-
-    def _flags(self, group: dict) -> dict:
-        flags = super()._flags(group)
-        flags["decoupled"] = bool(group["decoupled_weight_decay"])
-        flags["amsgrad"] = bool(group["amsgrad"])
-        return flags

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ptjax.optim import transforms
-from ptjax.optim.adam import _check_common
-from ptjax.optim.optimizer import Optimizer, _check_impl_flags
+from ptjax.optim.optimizer import Optimizer, _check_options, _filled_options
 
 __all__ = ["Adamax"]
 
@@ -24,12 +23,7 @@ class Adamax(Optimizer):
     """
 
     _rule = transforms.ADAMAX
-    _setstate_defaults = {
-        "foreach": None,
-        "maximize": False,
-        "differentiable": False,
-        "capturable": False,
-    }
+    _setstate_defaults = _filled_options("foreach", "maximize", "differentiable", "capturable")
 
     def __init__(
         self,
@@ -44,7 +38,7 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        _check_common(lr, eps, betas, weight_decay)
+        _check_options(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -56,4 +50,3 @@ class Adamax(Optimizer):
             "capturable": capturable,
         }
         super().__init__(params, defaults)
-        _check_impl_flags(foreach, None, differentiable)

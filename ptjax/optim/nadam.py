@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ptjax.optim import transforms
-from ptjax.optim.adam import _check_common
-from ptjax.optim.optimizer import Optimizer, _check_impl_flags
+from ptjax.optim.optimizer import Optimizer, _check_options, _filled_options
 
 __all__ = ["NAdam"]
 
@@ -27,13 +26,10 @@ class NAdam(Optimizer):
     """
 
     _rule = transforms.NADAM
-    _setstate_defaults = {
-        "maximize": False,
-        "foreach": None,
-        "capturable": False,
-        "differentiable": False,
-        "decoupled_weight_decay": False,
-    }
+    _setstate_defaults = _filled_options(
+        "maximize", "foreach", "capturable", "differentiable", "decoupled_weight_decay"
+    )
+    _bool_flags = {"decoupled": "decoupled_weight_decay"}
 
     def __init__(
         self,
@@ -50,9 +46,9 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_common(lr, eps, betas, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_options(
+            lr=lr, eps=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay
+        )
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -66,9 +62,3 @@ class NAdam(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
-        _check_impl_flags(foreach, None, differentiable)
-
-    def _flags(self, group: dict) -> dict:
-        flags = super()._flags(group)
-        flags["decoupled"] = bool(group["decoupled_weight_decay"])
-        return flags

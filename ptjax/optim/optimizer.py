@@ -108,11 +108,35 @@ def _to_scalar(x):
     return x
 
 
-def _check_lr(lr) -> None:
+def _is_negative(value, nan_ok: bool) -> bool:
+    # torch's SGD tests `x < 0.0` (NaN passes), its other optimizers `not 0.0 <= x` (NaN fails)
+    return value < 0.0 if nan_ok else not 0.0 <= value
+
+
+def _check_lr(lr, *, nan_ok: bool = False) -> None:
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= lr:
+    if _is_negative(lr, nan_ok):
         raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_options(*, nan_ok: bool = False, **options) -> None:
+    """Raise torch's ``ValueError`` for the first out-of-range constructor option, checking them
+    in the order given (each optimizer's order in torch).
+
+    ``lr`` may be a 1-element tensor; each of ``betas`` lies in [0, 1) and ``rho`` in [0, 1];
+    every other option must be non-negative. ``nan_ok`` lets NaN through, as torch's SGD does.
+    """
+    for name, value in options.items():
+        if name == "lr":
+            _check_lr(value, nan_ok=nan_ok)
+        elif name == "betas":
+            for i in (0, 1):
+                if not 0.0 <= value[i] < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {i}: {value[i]}")
+        elif _is_negative(value, nan_ok) or (name == "rho" and not value <= 1.0):
+            label = "epsilon" if name == "eps" else name
+            raise ValueError(f"Invalid {label} value: {value}")
 
 
 def _check_impl_flags(foreach, fused, differentiable) -> None:
@@ -125,6 +149,27 @@ def _check_impl_flags(foreach, fused, differentiable) -> None:
         raise unsupported(
             "torch.optim differentiable=True", "ptjax optimizer steps are not recorded by autograd"
         )
+
+
+#: the value torch's ``__setstate__`` gives a group option that an older state_dict lacks
+_OPTION_FILL: dict[str, Any] = {
+    "foreach": None,
+    "maximize": False,
+    "differentiable": False,
+    "capturable": False,
+    "fused": None,
+    "amsgrad": False,
+    "decoupled_weight_decay": False,
+    "nesterov": False,
+    "centered": False,
+    "momentum": 0,
+}
+
+
+def _filled_options(*names: str, **values: Any) -> dict[str, Any]:
+    """An optimizer's ``_setstate_defaults``: the options its torch ``__setstate__`` fills in, in
+    torch's order, with the usual values (``_OPTION_FILL``) or those given by keyword."""
+    return {**{name: _OPTION_FILL[name] for name in names}, **values}
 
 
 def _scalar_dtype():
@@ -175,6 +220,8 @@ class Optimizer:
     _traced_hyper: dict | None = None
     #: group options that torch fills in when loading a state_dict saved without them
     _setstate_defaults: dict = {}
+    #: static flags of the rule read as ``bool(group[option])``, as {flag: option}
+    _bool_flags: dict[str, str] = {}
 
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -201,6 +248,12 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for param_group in param_groups:
             self.add_param_group(param_group)
+        if self._rule is not None:
+            # the rule-based optimizers accept these for compatibility; torch checks them here,
+            # once the groups exist
+            _check_impl_flags(
+                defaults.get("foreach"), defaults.get("fused"), defaults.get("differentiable")
+            )
 
     # -- pickling and printing ------------------------------------------------------------------
 
@@ -412,7 +465,9 @@ class Optimizer:
 
     def _flags(self, group: dict) -> dict:
         """The options torch branches on in Python for this group (static in the program)."""
-        return {"maximize": bool(group["maximize"]), "use_wd": float(group["weight_decay"]) != 0}
+        flags = {"maximize": bool(group["maximize"]), "use_wd": float(group["weight_decay"]) != 0}
+        flags.update({flag: bool(group[option]) for flag, option in self._bool_flags.items()})
+        return flags
 
     def _hyper(self, group: dict) -> dict:
         """The group's numeric hyperparameters as float64 scalars (traced, never recompiling)."""

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ptjax.optim import transforms
-from ptjax.optim.adam import _check_common
-from ptjax.optim.optimizer import Optimizer, _check_impl_flags
+from ptjax.optim.optimizer import Optimizer, _check_options, _filled_options
 
 __all__ = ["RAdam"]
 
@@ -26,13 +25,10 @@ class RAdam(Optimizer):
     """
 
     _rule = transforms.RADAM
-    _setstate_defaults = {
-        "foreach": None,
-        "maximize": False,
-        "differentiable": False,
-        "decoupled_weight_decay": False,
-        "capturable": False,
-    }
+    _setstate_defaults = _filled_options(
+        "foreach", "maximize", "differentiable", "decoupled_weight_decay", "capturable"
+    )
+    _bool_flags = {"decoupled": "decoupled_weight_decay"}
 
     def __init__(
         self,
@@ -48,7 +44,7 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_common(lr, eps, betas, weight_decay)
+        _check_options(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -61,9 +57,3 @@ class RAdam(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
-        _check_impl_flags(foreach, None, differentiable)
-
-    def _flags(self, group: dict) -> dict:
-        flags = super()._flags(group)
-        flags["decoupled"] = bool(group["decoupled_weight_decay"])
-        return flags

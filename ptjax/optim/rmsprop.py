@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ptjax.optim import transforms
-from ptjax.optim.optimizer import Optimizer, _check_impl_flags, _check_lr
+from ptjax.optim.optimizer import Optimizer, _check_options, _filled_options
 
 __all__ = ["RMSprop"]
 
@@ -26,14 +26,10 @@ class RMSprop(Optimizer):
     """
 
     _rule = transforms.RMSPROP
-    _setstate_defaults = {
-        "momentum": 0,
-        "centered": False,
-        "foreach": None,
-        "maximize": False,
-        "differentiable": False,
-        "capturable": False,
-    }
+    _setstate_defaults = _filled_options(
+        "momentum", "centered", "foreach", "maximize", "differentiable", "capturable"
+    )
+    _bool_flags = {"centered": "centered"}
 
     def __init__(
         self,
@@ -49,15 +45,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_options(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -71,10 +59,8 @@ class RMSprop(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
-        _check_impl_flags(foreach, None, differentiable)
 
     def _flags(self, group: dict) -> dict:
         flags = super()._flags(group)
         flags["use_momentum"] = float(group["momentum"]) > 0
-        flags["centered"] = bool(group["centered"])
         return flags

@@ -147,13 +147,15 @@ def cosine_annealing_warm_restarts(
     return schedule
 
 
-def _cyclic(
-    low, high, step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode, *, rising: bool
-) -> Schedule:
-    up = float(step_size_up)
-    down = float(step_size_down) if step_size_down is not None else up
+def _cyclic(low: float, high: float, options: dict, *, rising: bool) -> Schedule:
+    """CyclicLR's triangle between ``low`` and ``high``; ``options`` holds the public function's
+    arguments, of which the shape options are read by torch's names (``step_size_up``...)."""
+    up = float(options["step_size_up"])
+    down = float(options["step_size_down"]) if options["step_size_down"] is not None else up
     total = up + down
     ratio = up / total
+    mode, gamma = options["mode"], options["gamma"]
+    scale_fn, scale_mode = options["scale_fn"], options["scale_mode"]
     if scale_fn is None:
         if mode == "triangular":
             scale_fn, scale_mode = (lambda x: 1.0), "cycle"
@@ -187,17 +189,7 @@ def cyclic_lr(
     scale_mode: str = "cycle",
 ) -> Schedule:
     """CyclicLR's learning rate."""
-    return _cyclic(
-        base_lr,
-        max_lr,
-        step_size_up,
-        step_size_down,
-        mode,
-        gamma,
-        scale_fn,
-        scale_mode,
-        rising=True,
-    )
+    return _cyclic(base_lr, max_lr, locals(), rising=True)
 
 
 def cyclic_momentum(
@@ -211,17 +203,7 @@ def cyclic_momentum(
     scale_mode: str = "cycle",
 ) -> Schedule:
     """CyclicLR's momentum (or beta1), cycling opposite to the lr."""
-    return _cyclic(
-        base_momentum,
-        max_momentum,
-        step_size_up,
-        step_size_down,
-        mode,
-        gamma,
-        scale_fn,
-        scale_mode,
-        rising=False,
-    )
+    return _cyclic(base_momentum, max_momentum, locals(), rising=False)
 
 
 def _anneal(strategy: str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ptjax.optim import transforms
-from ptjax.optim.optimizer import Optimizer, _check_impl_flags, _check_lr
+from ptjax.optim.optimizer import Optimizer, _check_options, _filled_options
 
 __all__ = ["SGD"]
 
@@ -27,13 +27,10 @@ class SGD(Optimizer):
     """
 
     _rule = transforms.SGD
-    _setstate_defaults = {
-        "nesterov": False,
-        "maximize": False,
-        "foreach": None,
-        "differentiable": False,
-        "fused": False,
-    }
+    _setstate_defaults = _filled_options(
+        "nesterov", "maximize", "foreach", "differentiable", fused=False
+    )
+    _bool_flags = {"nesterov": "nesterov"}
 
     def __init__(
         self,
@@ -49,11 +46,7 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        _check_lr(lr)
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_options(lr=lr, momentum=momentum, weight_decay=weight_decay, nan_ok=True)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -68,12 +61,10 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-        _check_impl_flags(foreach, fused, differentiable)
 
     def _flags(self, group: dict) -> dict:
         flags = super()._flags(group)
         flags["use_momentum"] = float(group["momentum"]) != 0
-        flags["nesterov"] = bool(group["nesterov"])
         return flags
 
     def _init_state(self, p, group, flags) -> dict:

@@ -91,8 +91,11 @@ def _ema_sq(v, g, beta):
     return v * _c(beta, v) + _c(1 - beta, v) * g * g
 
 
-def _decay(p, g, h, *, use_wd: bool, decoupled: bool = False):
-    """L2 (``grad += wd * p``) or decoupled (``p *= 1 - lr * wd``) weight decay, as torch orders it."""
+def _prepare(p, g, h, *, maximize: bool, use_wd: bool, decoupled: bool = False):
+    """The gradient every rule starts from: negated to maximize, then L2 (``grad += wd * p``) or
+    decoupled (``p *= 1 - lr * wd``) weight decay, as torch orders it. Returns ``(p, g)``."""
+    if maximize:
+        g = -g
     if use_wd:
         if decoupled:
             p = p * _c(1 - h["lr"] * h["weight_decay"], p)
@@ -106,8 +109,19 @@ def _next_step(s):
     return step, step.astype(_F64)
 
 
-def _zeros(p):
-    return jnp.zeros_like(p)
+def _buffers(p, *names):
+    """A zero buffer like ``p`` for each state name."""
+    return {name: jnp.zeros_like(p) for name in names}
+
+
+def _fresh_state(p, scalar_dtype, *names):
+    """torch's state before the first step: ``step`` at 0, then a zero buffer per name."""
+    return {"step": jnp.zeros((), scalar_dtype), **_buffers(p, *names)}
+
+
+def _moments(s, g, h):
+    """Adam's running averages of the gradient and its square (also NAdam's and RAdam's)."""
+    return _lerp(s["exp_avg"], g, 1 - h["beta1"]), _ema_sq(s["exp_avg_sq"], g, h["beta2"])
 
 
 # -- the rules -----------------------------------------------------------------------------------
@@ -118,9 +132,7 @@ def _sgd_init(p, scalar_dtype, **flags):
 
 
 def _sgd_update(p, g, s, h, *, maximize, use_wd, use_momentum, nesterov):
-    if maximize:
-        g = -g
-    _, g = _decay(p, g, h, use_wd=use_wd)
+    _, g = _prepare(p, g, h, maximize=maximize, use_wd=use_wd)
     out = {}
     if use_momentum:
         m = _c(h["momentum"], p)
@@ -136,20 +148,17 @@ SGD = Rule(
 )
 
 
-def _adam_init(p, scalar_dtype, *, amsgrad, **flags):
-    s = {"step": jnp.zeros((), scalar_dtype), "exp_avg": _zeros(p), "exp_avg_sq": _zeros(p)}
-    if amsgrad:
-        s["max_exp_avg_sq"] = _zeros(p)
-    return s
+def _adam_init(p, scalar_dtype, *, amsgrad=False, **flags):
+    # also RAdam's (which has no amsgrad)
+    return _fresh_state(
+        p, scalar_dtype, "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] if amsgrad else [])
+    )
 
 
 def _adam_update(p, g, s, h, *, maximize, use_wd, decoupled, amsgrad):
-    if maximize:
-        g = -g
     step, t = _next_step(s)
-    p, g = _decay(p, g, h, use_wd=use_wd, decoupled=decoupled)
-    exp_avg = _lerp(s["exp_avg"], g, 1 - h["beta1"])
-    exp_avg_sq = _ema_sq(s["exp_avg_sq"], g, h["beta2"])
+    p, g = _prepare(p, g, h, maximize=maximize, use_wd=use_wd, decoupled=decoupled)
+    exp_avg, exp_avg_sq = _moments(s, g, h)
     step_size = h["lr"] / (1 - h["beta1"] ** t)
     bc2_sqrt = jnp.sqrt(1 - h["beta2"] ** t)
     out = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
@@ -164,19 +173,13 @@ ADAM = Rule("Adam", _adam_init, _adam_update, ("lr", "beta1", "beta2", "eps", "w
 
 
 def _rmsprop_init(p, scalar_dtype, *, use_momentum, centered, **flags):
-    s = {"step": jnp.zeros((), scalar_dtype), "square_avg": _zeros(p)}
-    if use_momentum:
-        s["momentum_buffer"] = _zeros(p)
-    if centered:
-        s["grad_avg"] = _zeros(p)
-    return s
+    optional = (["momentum_buffer"] if use_momentum else []) + (["grad_avg"] if centered else [])
+    return _fresh_state(p, scalar_dtype, "square_avg", *optional)
 
 
 def _rmsprop_update(p, g, s, h, *, maximize, use_wd, use_momentum, centered):
-    if maximize:
-        g = -g
     step, _ = _next_step(s)
-    _, g = _decay(p, g, h, use_wd=use_wd)
+    _, g = _prepare(p, g, h, maximize=maximize, use_wd=use_wd)
     alpha = h["alpha"]
     square_avg = _ema_sq(s["square_avg"], g, alpha)
     out = {"step": step, "square_avg": square_avg}
@@ -208,9 +211,7 @@ def _adagrad_init(p, scalar_dtype, *, initial_accumulator_value=0.0, **flags):
 def _adagrad_update(p, g, s, h, *, maximize, use_wd, initial_accumulator_value=None):
     # initial_accumulator_value only shapes the initial state (see _adagrad_init)
     step, t = _next_step(s)
-    if maximize:
-        g = -g
-    _, g = _decay(p, g, h, use_wd=use_wd)
+    _, g = _prepare(p, g, h, maximize=maximize, use_wd=use_wd)
     clr = h["lr"] / (1 + (t - 1) * h["lr_decay"])
     total = s["sum"] + g * g
     std = jnp.sqrt(total) + _c(h["eps"], p)
@@ -221,14 +222,12 @@ ADAGRAD = Rule("Adagrad", _adagrad_init, _adagrad_update, ("lr", "lr_decay", "ep
 
 
 def _adadelta_init(p, scalar_dtype, **flags):
-    return {"step": jnp.zeros((), scalar_dtype), "square_avg": _zeros(p), "acc_delta": _zeros(p)}
+    return _fresh_state(p, scalar_dtype, "square_avg", "acc_delta")
 
 
 def _adadelta_update(p, g, s, h, *, maximize, use_wd):
     step, _ = _next_step(s)
-    if maximize:
-        g = -g
-    _, g = _decay(p, g, h, use_wd=use_wd)
+    _, g = _prepare(p, g, h, maximize=maximize, use_wd=use_wd)
     rho, eps = h["rho"], _c(h["eps"], p)
     square_avg = _ema_sq(s["square_avg"], g, rho)
     std = jnp.sqrt(square_avg + eps)
@@ -242,14 +241,12 @@ ADADELTA = Rule("Adadelta", _adadelta_init, _adadelta_update, ("lr", "rho", "eps
 
 
 def _adamax_init(p, scalar_dtype, **flags):
-    return {"step": jnp.zeros((), scalar_dtype), "exp_avg": _zeros(p), "exp_inf": _zeros(p)}
+    return _fresh_state(p, scalar_dtype, "exp_avg", "exp_inf")
 
 
 def _adamax_update(p, g, s, h, *, maximize, use_wd):
-    if maximize:
-        g = -g
     step, t = _next_step(s)
-    _, g = _decay(p, g, h, use_wd=use_wd)
+    _, g = _prepare(p, g, h, maximize=maximize, use_wd=use_wd)
     exp_avg = _lerp(s["exp_avg"], g, 1 - h["beta1"])
     exp_inf = jnp.maximum(s["exp_inf"] * _c(h["beta2"], p), jnp.abs(g) + _c(h["eps"], p))
     clr = h["lr"] / (1 - h["beta1"] ** t)
@@ -266,24 +263,20 @@ def _nadam_init(p, scalar_dtype, **flags):
     return {
         "step": jnp.zeros((), scalar_dtype),
         "mu_product": jnp.ones((), scalar_dtype),
-        "exp_avg": _zeros(p),
-        "exp_avg_sq": _zeros(p),
+        **_buffers(p, "exp_avg", "exp_avg_sq"),
     }
 
 
 def _nadam_update(p, g, s, h, *, maximize, use_wd, decoupled):
-    if maximize:
-        g = -g
     step, t = _next_step(s)
     b1, b2, lr = h["beta1"], h["beta2"], h["lr"]
     bias_correction2 = 1 - b2**t
-    p, g = _decay(p, g, h, use_wd=use_wd, decoupled=decoupled)
+    p, g = _prepare(p, g, h, maximize=maximize, use_wd=use_wd, decoupled=decoupled)
     mu = b1 * (1.0 - 0.5 * 0.96 ** (t * h["momentum_decay"]))
     mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * h["momentum_decay"]))
     # torch keeps mu_product as a scalar tensor (float32 by default): the product rounds there
     mu_product = s["mu_product"] * _c(mu, s["mu_product"])
-    exp_avg = _lerp(s["exp_avg"], g, 1 - b1)
-    exp_avg_sq = _ema_sq(s["exp_avg_sq"], g, b2)
+    exp_avg, exp_avg_sq = _moments(s, g, h)
     denom = jnp.sqrt(exp_avg_sq / _c(bias_correction2, p)) + _c(h["eps"], p)
     mp = mu_product.astype(_F64)
     p = p + _c(-lr * (1.0 - mu) / (1.0 - mp), p) * (g / denom)
@@ -300,18 +293,11 @@ NADAM = Rule(
 )
 
 
-def _radam_init(p, scalar_dtype, **flags):
-    return {"step": jnp.zeros((), scalar_dtype), "exp_avg": _zeros(p), "exp_avg_sq": _zeros(p)}
-
-
 def _radam_update(p, g, s, h, *, maximize, use_wd, decoupled):
-    if maximize:
-        g = -g
     step, t = _next_step(s)
     b1, b2 = h["beta1"], h["beta2"]
-    p, g = _decay(p, g, h, use_wd=use_wd, decoupled=decoupled)
-    exp_avg = _lerp(s["exp_avg"], g, 1 - b1)
-    exp_avg_sq = _ema_sq(s["exp_avg_sq"], g, b2)
+    p, g = _prepare(p, g, h, maximize=maximize, use_wd=use_wd, decoupled=decoupled)
+    exp_avg, exp_avg_sq = _moments(s, g, h)
     bias_correction2 = 1 - b2**t
     corrected = exp_avg / _c(1 - b1**t, p)
     rho_inf = 2 / (1 - b2) - 1
@@ -325,7 +311,7 @@ def _radam_update(p, g, s, h, *, maximize, use_wd, decoupled):
     return p - update, {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
 
 
-RADAM = Rule("RAdam", _radam_init, _radam_update, ("lr", "beta1", "beta2", "eps", "weight_decay"))
+RADAM = Rule("RAdam", _adam_init, _radam_update, ("lr", "beta1", "beta2", "eps", "weight_decay"))
 
 
 # -- complex parameters: torch runs the math on view_as_real -------------------------------------
