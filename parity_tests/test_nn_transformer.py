@@ -222,6 +222,17 @@ def test_transformer_encoder_with_masks():
     )
 
 
+@pytest.mark.parametrize("norm_first", [False, True])
+@pytest.mark.parametrize("layer", ["TransformerEncoderLayer", "TransformerDecoderLayer"])
+def test_transformer_layer_registration_order(layer, norm_first):
+    t = getattr(torch.nn, layer)(E, H, 16, norm_first=norm_first)
+    p = getattr(ptjax.nn, layer)(E, H, 16, norm_first=norm_first)
+    assert list(p.state_dict()) == list(t.state_dict())
+    assert [n for n, _ in p.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert [n for n, _ in p.named_modules()] == [n for n, _ in t.named_modules()]
+    assert repr(p) == repr(t)
+
+
 def test_transformer_decoder_layer_and_full_transformer():
     torch.manual_seed(0)
     tm = torch.nn.TransformerDecoderLayer(E, H, 16, dropout=0.0, norm_first=True)

@@ -161,54 +161,38 @@ def _in_projection_packed(q, k, v, w, b):
 
 
 def _check_batched(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
-    if query.dim() == 3:
-        if key.dim() != 3 or value.dim() != 3:
+    """Whether the inputs are batched (3-D query) or unbatched (2-D), raising torch's errors
+    where the other inputs' dims do not fit."""
+    if query.dim() not in (2, 3):
+        raise AssertionError(
+            f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D "
+            "query tensor"
+        )
+    is_batched = query.dim() == 3
+    ndim = query.dim()
+    which = "batched (3-D)" if is_batched else "unbatched (2-D)"
+    if key.dim() != ndim or value.dim() != ndim:
+        raise AssertionError(
+            f"For {which} `query`, expected `key` and `value` to be {ndim}-D but found "
+            f"{key.dim()}-D and {value.dim()}-D tensors respectively"
+        )
+    if key_padding_mask is not None and key_padding_mask.dim() != ndim - 1:
+        raise AssertionError(
+            f"For {which} `query`, expected `key_padding_mask` to be `None` or {ndim - 1}-D but "
+            f"found {key_padding_mask.dim()}-D tensor instead"
+        )
+    if attn_mask is not None and attn_mask.dim() not in (2, 3):
+        raise AssertionError(
+            f"For {which} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+            f"{attn_mask.dim()}-D tensor instead"
+        )
+    if not is_batched and attn_mask is not None and attn_mask.dim() == 3:
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if attn_mask.shape != expected:
             raise AssertionError(
-                "For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
-                f"{key.dim()}-D and {value.dim()}-D tensors respectively"
+                f"Expected `attn_mask` shape to be {expected} but got {tuple(attn_mask.shape)}"
             )
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise AssertionError(
-                "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but "
-                f"found {key_padding_mask.dim()}-D tensor instead"
-            )
-        if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise AssertionError(
-                "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
-                f"found {attn_mask.dim()}-D tensor instead"
-            )
-        return True
-    if query.dim() == 2:
-        if key.dim() != 2 or value.dim() != 2:
-            raise AssertionError(
-                "For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
-                f"{key.dim()}-D and {value.dim()}-D tensors respectively"
-            )
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise AssertionError(
-                "For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D but "
-                f"found {key_padding_mask.dim()}-D tensor instead"
-            )
-        if attn_mask is not None:
-            if attn_mask.dim() not in (2, 3):
-                raise AssertionError(
-                    "For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
-                    f"but found {attn_mask.dim()}-D tensor instead"
-                )
-            if attn_mask.dim() == 3 and attn_mask.shape != (
-                num_heads,
-                query.shape[0],
-                key.shape[0],
-            ):
-                raise AssertionError(
-                    f"Expected `attn_mask` shape to be {(num_heads, query.shape[0], key.shape[0])}"
-                    f" but got {tuple(attn_mask.shape)}"
-                )
-        return False
-    raise AssertionError(
-        f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query "
-        "tensor"
-    )
+    return is_batched
 
 
 def multi_head_attention_forward(

@@ -65,9 +65,14 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None) -> bool:
     return make_causal
 
 
-class TransformerEncoderLayer(Module):
-    """Self-attention and feed-forward blocks with residuals and LayerNorm (post-norm unless
-    ``norm_first``): src (S, N, E) or (N, S, E) with ``batch_first``, or (S, E) -> same."""
+class _TransformerLayer(Module):
+    """What TransformerEncoderLayer and TransformerDecoderLayer share: torch's constructor, the
+    self-attention and feed-forward blocks, and their residual/LayerNorm wiring.
+    ``_cross_attention`` (the decoder) adds the attention over ``memory`` with its norm3 and
+    dropout3; the modules are registered in torch's order either way, so state_dict keys and
+    parameters() match torch's."""
+
+    _cross_attention = False
 
     def __init__(
         self,
@@ -85,40 +90,32 @@ class TransformerEncoderLayer(Module):
     ) -> None:
         super().__init__()
         fk = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **fk
-        )
+        attn_kw = {"dropout": dropout, "bias": bias, "batch_first": batch_first, **fk}
+        norm_kw = {"eps": layer_norm_eps, "bias": bias, **fk}
+        self.self_attn = MultiheadAttention(d_model, nhead, **attn_kw)
+        if self._cross_attention:
+            self.multihead_attn = MultiheadAttention(d_model, nhead, **attn_kw)
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **fk)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **fk)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **fk)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **fk)
+        self.norm1 = LayerNorm(d_model, **norm_kw)
+        self.norm2 = LayerNorm(d_model, **norm_kw)
+        if self._cross_attention:
+            self.norm3 = LayerNorm(d_model, **norm_kw)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
+        if self._cross_attention:
+            self.dropout3 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
         self.activation = activation
 
-    def forward(
-        self, src: Tensor, src_mask=None, src_key_padding_mask=None, is_causal: bool = False
-    ) -> Tensor:
-        src_key_padding_mask = _canonical_mask(
-            src_key_padding_mask,
-            "src_key_padding_mask",
-            _none_or_dtype(src_mask),
-            "src_mask",
-            src.dtype,
-        )
-        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype, check_other=False)
-        x = src
+    def _residual(self, x: Tensor, norm: LayerNorm, block, *block_args) -> Tensor:
+        """``x + block(norm(x))`` with ``norm_first`` (pre-norm), else ``norm(x + block(x))``."""
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
-        return x
+            return x + block(norm(x), *block_args)
+        return norm(x + block(x, *block_args))
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
         x = self.self_attn(
@@ -133,48 +130,37 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(x)
 
     def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        # the feed-forward block ends in the layer's last dropout
+        last_dropout = self.dropout3 if self._cross_attention else self.dropout2
+        return last_dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
-class TransformerDecoderLayer(Module):
+class TransformerEncoderLayer(_TransformerLayer):
+    """Self-attention and feed-forward blocks with residuals and LayerNorm (post-norm unless
+    ``norm_first``): src (S, N, E) or (N, S, E) with ``batch_first``, or (S, E) -> same."""
+
+    def forward(
+        self, src: Tensor, src_mask=None, src_key_padding_mask=None, is_causal: bool = False
+    ) -> Tensor:
+        src_key_padding_mask = _canonical_mask(
+            src_key_padding_mask,
+            "src_key_padding_mask",
+            _none_or_dtype(src_mask),
+            "src_mask",
+            src.dtype,
+        )
+        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype, check_other=False)
+        x = self._residual(
+            src, self.norm1, self._sa_block, src_mask, src_key_padding_mask, is_causal
+        )
+        return self._residual(x, self.norm2, self._ff_block)
+
+
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, attention over ``memory``, and feed-forward blocks:
     tgt (T, N, E), memory (S, N, E) (batch first with ``batch_first``) -> (T, N, E)."""
 
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation="relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__()
-        fk = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias, **fk
-        )
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias, **fk
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **fk)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **fk)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **fk)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **fk)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **fk)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        if isinstance(activation, str):
-            activation = _get_activation_fn(activation)
-        self.activation = activation
+    _cross_attention = True
 
     def forward(
         self,
@@ -187,33 +173,19 @@ class TransformerDecoderLayer(Module):
         tgt_is_causal: bool = False,
         memory_is_causal: bool = False,
     ) -> Tensor:
-        x = tgt
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
-            x = x + self._mha_block(
-                self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal
-            )
-            x = x + self._ff_block(self.norm3(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
-            x = self.norm2(
-                x
-                + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal)
-            )
-            x = self.norm3(x + self._ff_block(x))
-        return x
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(
+        x = self._residual(
+            tgt, self.norm1, self._sa_block, tgt_mask, tgt_key_padding_mask, tgt_is_causal
+        )
+        x = self._residual(
             x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            is_causal=is_causal,
-            need_weights=False,
-        )[0]
-        return self.dropout1(x)
+            self.norm2,
+            self._mha_block,
+            memory,
+            memory_mask,
+            memory_key_padding_mask,
+            memory_is_causal,
+        )
+        return self._residual(x, self.norm3, self._ff_block)
 
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal=False):
         x = self.multihead_attn(
@@ -227,11 +199,28 @@ class TransformerDecoderLayer(Module):
         )[0]
         return self.dropout2(x)
 
-    def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+class _TransformerStack(Module):
+    """What TransformerEncoder and TransformerDecoder share: ``num_layers`` deep copies of one
+    layer, then ``norm`` if given."""
+
+    def __init__(self, layer: _TransformerLayer, num_layers: int, norm) -> None:
+        super().__init__()
+        self.layers = _get_clones(layer, num_layers)
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def _is_causal(self, x: Tensor, mask, is_causal) -> bool:
+        """The causal hint the layers get: ``is_causal`` if given, else whether ``mask`` is the
+        causal mask for x's sequence length."""
+        seq_len = _get_seq_len(x, self.layers[0].self_attn.batch_first)
+        return _detect_is_causal_mask(mask, is_causal, seq_len)
+
+    def _final_norm(self, x: Tensor) -> Tensor:
+        return x if self.norm is None else self.norm(x)
 
 
-class TransformerEncoder(Module):
+class TransformerEncoder(_TransformerStack):
     """``num_layers`` deep copies of ``encoder_layer``, then ``norm`` if given."""
 
     def __init__(
@@ -242,10 +231,7 @@ class TransformerEncoder(Module):
         enable_nested_tensor: bool = True,
         mask_check: bool = True,
     ) -> None:
-        super().__init__()
-        self.layers = _get_clones(encoder_layer, num_layers)
-        self.num_layers = num_layers
-        self.norm = norm
+        super().__init__(encoder_layer, num_layers, norm)
         self.enable_nested_tensor = enable_nested_tensor  # accepted: JAX has no nested tensors
         self.mask_check = mask_check
 
@@ -254,8 +240,7 @@ class TransformerEncoder(Module):
             src_key_padding_mask, "src_key_padding_mask", _none_or_dtype(mask), "mask", src.dtype
         )
         mask = _canonical_mask(mask, "mask", None, "", src.dtype, check_other=False)
-        batch_first = self.layers[0].self_attn.batch_first
-        is_causal = _detect_is_causal_mask(mask, is_causal, _get_seq_len(src, batch_first))
+        is_causal = self._is_causal(src, mask, is_causal)
         output = src
         for mod in self.layers:
             output = mod(
@@ -264,19 +249,14 @@ class TransformerEncoder(Module):
                 is_causal=is_causal,
                 src_key_padding_mask=src_key_padding_mask,
             )
-        if self.norm is not None:
-            output = self.norm(output)
-        return output
+        return self._final_norm(output)
 
 
-class TransformerDecoder(Module):
+class TransformerDecoder(_TransformerStack):
     """``num_layers`` deep copies of ``decoder_layer``, then ``norm`` if given."""
 
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int, norm=None) -> None:
-        super().__init__()
-        self.layers = _get_clones(decoder_layer, num_layers)
-        self.num_layers = num_layers
-        self.norm = norm
+        super().__init__(decoder_layer, num_layers, norm)
 
     def forward(
         self,
@@ -289,10 +269,7 @@ class TransformerDecoder(Module):
         tgt_is_causal=None,
         memory_is_causal: bool = False,
     ) -> Tensor:
-        batch_first = self.layers[0].self_attn.batch_first
-        tgt_is_causal = _detect_is_causal_mask(
-            tgt_mask, tgt_is_causal, _get_seq_len(tgt, batch_first)
-        )
+        tgt_is_causal = self._is_causal(tgt, tgt_mask, tgt_is_causal)
         output = tgt
         for mod in self.layers:
             output = mod(
@@ -305,9 +282,7 @@ class TransformerDecoder(Module):
                 tgt_is_causal=tgt_is_causal,
                 memory_is_causal=memory_is_causal,
             )
-        if self.norm is not None:
-            output = self.norm(output)
-        return output
+        return self._final_norm(output)
 
 
 class Transformer(Module):
@@ -335,38 +310,28 @@ class Transformer(Module):
     ) -> None:
         super().__init__()
         fk = {"device": device, "dtype": dtype}
+        # encoder and decoder layers take the same arguments
+        layer_args = (
+            d_model,
+            nhead,
+            dim_feedforward,
+            dropout,
+            activation,
+            layer_norm_eps,
+            batch_first,
+            norm_first,
+            bias,
+        )
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
-            layer = TransformerEncoderLayer(
-                d_model,
-                nhead,
-                dim_feedforward,
-                dropout,
-                activation,
-                layer_norm_eps,
-                batch_first,
-                norm_first,
-                bias,
-                **fk,
-            )
+            layer = TransformerEncoderLayer(*layer_args, **fk)
             norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **fk)
             self.encoder = TransformerEncoder(layer, num_encoder_layers, norm)
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
-            layer = TransformerDecoderLayer(
-                d_model,
-                nhead,
-                dim_feedforward,
-                dropout,
-                activation,
-                layer_norm_eps,
-                batch_first,
-                norm_first,
-                bias,
-                **fk,
-            )
+            layer = TransformerDecoderLayer(*layer_args, **fk)
             norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **fk)
             self.decoder = TransformerDecoder(layer, num_decoder_layers, norm)
         for p in self.parameters():
