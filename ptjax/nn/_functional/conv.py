@@ -113,6 +113,21 @@ def _check_groups(weight: Tensor, groups: int) -> None:
         )
 
 
+def _check_in_channels(
+    input: Tensor, weight: Tensor, batched: bool, n: int, *, transposed: bool, groups: int
+) -> None:
+    """The input must have ``n`` channels (torch's message names the weight and the batched
+    input size)."""
+    cin = input.shape[1 if batched else 0]
+    if cin != n:
+        lead = "Given transposed=1, weight" if transposed else f"Given groups={groups}, weight"
+        shape = tuple(input.shape) if batched else (1, *input.shape)
+        raise RuntimeError(
+            f"{lead} of size {_sizes(weight)}, expected input[{', '.join(map(str, shape))}] to "
+            f"have {n} channels, but got {cin} channels instead"
+        )
+
+
 def _check_bias(bias, weight: Tensor, n: int, transposed: bool) -> None:
     if bias is not None and (bias.dim() != 1 or bias.shape[0] != n):
         lead = "Given transposed=1, weight" if transposed else "Given weight"
@@ -186,6 +201,20 @@ def _conv_as_matmul(x, w, out_shape, *, stride, padding, dilation, precision):
     return jnp.moveaxis(y.reshape(*cols.shape[:-1], w.shape[0]), -1, 1)
 
 
+def _xla_conv(x, w, groups: int, precision, **geometry):
+    """``lax.conv_general_dilated`` of batched ``x`` and ``w`` (out, in / groups, *kernel) in
+    torch's layouts; ``geometry`` is its window_strides, padding and dilation arguments."""
+    return lax.conv_general_dilated(
+        x,
+        w,
+        dimension_numbers=_LAYOUTS[w.ndim - 2],
+        feature_group_count=groups,
+        precision=precision,
+        preferred_element_type=_acc_type(x.dtype),
+        **geometry,
+    )
+
+
 def _convolution(
     x, w, b, *, stride, padding, dilation, groups, precision, batched, matmul_form=False
 ):
@@ -198,16 +227,8 @@ def _convolution(
             x, w, out_shape, stride=stride, padding=padding, dilation=dilation, precision=precision
         )
     else:
-        y = lax.conv_general_dilated(
-            x,
-            w,
-            window_strides=stride,
-            padding=padding,
-            rhs_dilation=dilation,
-            dimension_numbers=_LAYOUTS[nd],
-            feature_group_count=groups,
-            precision=precision,
-            preferred_element_type=_acc_type(x.dtype),
+        y = _xla_conv(
+            x, w, groups, precision, window_strides=stride, padding=padding, rhs_dilation=dilation
         )
     y = _add_bias(y, b, nd)
     return y if batched else y[0]
@@ -222,17 +243,15 @@ def _conv_transpose(x, w, b, *, stride, padding, dilation, groups, precision, ba
     wt = w.reshape((groups, cin // groups, cout_g, *k))
     wt = jnp.swapaxes(wt, 1, 2).reshape((groups * cout_g, cin // groups, *k))
     wt = jnp.flip(wt, axis=tuple(range(2, 2 + nd)))
-    y = lax.conv_general_dilated(
+    y = _xla_conv(
         x,
         wt,
+        groups,
+        precision,
         window_strides=(1,) * nd,
         padding=padding,
         lhs_dilation=stride,
         rhs_dilation=dilation,
-        dimension_numbers=_LAYOUTS[nd],
-        feature_group_count=groups,
-        precision=precision,
-        preferred_element_type=_acc_type(x.dtype),
     )
     y = _add_bias(y, b, nd)
     return y if batched else y[0]
@@ -268,14 +287,9 @@ def _convnd(nd: int, fname: str, input, weight, bias, stride, padding, dilation,
         _check_geometry(stride, padding, dilation, groups)
         pads = tuple((p, p) for p in padding)
     _check_groups(weight, groups)
-    cin = input.shape[1 if batched else 0]
-    if cin != weight.shape[1] * groups:
-        shape = tuple(input.shape) if batched else (1, *input.shape)
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {_sizes(weight)}, expected "
-            f"input[{', '.join(str(s) for s in shape)}] to have {weight.shape[1] * groups} "
-            f"channels, but got {cin} channels instead"
-        )
+    _check_in_channels(
+        input, weight, batched, weight.shape[1] * groups, transposed=False, groups=groups
+    )
     spatial = input.shape[-nd:]
     padded = [s + lo + hi for s, (lo, hi) in zip(spatial, pads)]
     kernel = [d * (k - 1) + 1 for d, k in zip(dilation, weight.shape[2:])]
@@ -333,14 +347,7 @@ def _conv_transposend(
             + " ".join(parts)
         )
     _check_groups(weight, groups)
-    cin = input.shape[1 if batched else 0]
-    if cin != weight.shape[0]:
-        shape = tuple(input.shape) if batched else (1, *input.shape)
-        raise RuntimeError(
-            f"Given transposed=1, weight of size {_sizes(weight)}, expected "
-            f"input[{', '.join(str(s) for s in shape)}] to have {weight.shape[0]} channels, but "
-            f"got {cin} channels instead"
-        )
+    _check_in_channels(input, weight, batched, weight.shape[0], transposed=True, groups=groups)
     spatial = input.shape[-nd:]
     out = [
         (i - 1) * s - 2 * p + d * (k - 1) + op + 1
@@ -384,6 +391,14 @@ def _shapes(nd: int) -> tuple:
     return x, k, out
 
 
+def _as_public(fn, name: str, doc: str):
+    """``fn`` named and documented as the public ``name``, run under autocast's lower-precision
+    policy."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return autocast_op(LOWER)(fn)
+
+
 def _make_conv(nd: int):
     name = f"conv{nd}d"
 
@@ -399,13 +414,13 @@ def _make_conv(nd: int):
         return _convnd(nd, name, input, weight, bias, stride, padding, dilation, groups)
 
     x, k, out = _shapes(nd)
-    conv.__name__ = conv.__qualname__ = name
-    conv.__doc__ = (
+    return _as_public(
+        conv,
+        name,
         f"{nd}-D cross-correlation: input (N, C_in, {x}) or (C_in, {x}), weight "
         f"(C_out, C_in / groups, {k}), bias (C_out,) -> (N, C_out, {out}). ``padding`` is an "
-        "int, a tuple, 'valid' or 'same'."
+        "int, a tuple, 'valid' or 'same'.",
     )
-    return autocast_op(LOWER)(conv)
 
 
 def _make_conv_transpose(nd: int):
@@ -426,13 +441,13 @@ def _make_conv_transpose(nd: int):
         )
 
     x, k, out = _shapes(nd)
-    conv_transpose.__name__ = conv_transpose.__qualname__ = name
-    conv_transpose.__doc__ = (
+    return _as_public(
+        conv_transpose,
+        name,
         f"{nd}-D transposed convolution: input (N, C_in, {x}) or (C_in, {x}), weight "
         f"(C_in, C_out / groups, {k}), bias (C_out,) -> (N, C_out, {out}), each size "
-        "(n - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1."
+        "(n - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1.",
     )
-    return autocast_op(LOWER)(conv_transpose)
 
 
 conv1d, conv2d, conv3d = (_make_conv(nd) for nd in (1, 2, 3))

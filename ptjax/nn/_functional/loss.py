@@ -68,12 +68,16 @@ def legacy_get_string(size_average, reduce, emit_warning: bool = True) -> str:
     return ret
 
 
-def _reduction(size_average, reduce, reduction: str) -> str:
-    if size_average is not None or reduce is not None:
-        reduction = legacy_get_string(size_average, reduce)
+def _check_reduction(reduction: str) -> str:
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
+
+
+def _reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is not None or reduce is not None:
+        reduction = legacy_get_string(size_average, reduce)
+    return _check_reduction(reduction)
 
 
 def _reduce(loss, reduction: str):
@@ -82,6 +86,11 @@ def _reduce(loss, reduction: str):
     if reduction == "sum":
         return jnp.sum(loss)
     return loss
+
+
+def _weighted_reduce(loss, w, reduction: str):
+    """``loss`` scaled by the (optional) elementwise weight ``w``, then reduced plainly."""
+    return _reduce(loss if w is None else loss * w, reduction)
 
 
 def _hinge(x):
@@ -154,8 +163,8 @@ def _regression(kind, input, target, weight, reduction, param=None):
         if weight.size() != input.size():
             raise ValueError("Weights and input must have the same size.")
         _weighted_reduction(reduction)
-    elif reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    else:
+        _check_reduction(reduction)
     dt = _dtype_of(input, target)
     return apply(
         _pointwise_loss,
@@ -308,10 +317,7 @@ _bce_elem.defvjp(_bce_fwd, _bce_bwd)
 
 def _bce(x, y, w, *, reduction, dtype):
     x, y = jnp.asarray(x, dtype), jnp.asarray(y, dtype)
-    loss = _bce_elem(x, y)
-    if w is not None:
-        loss = loss * w
-    return _reduce(loss, reduction)
+    return _weighted_reduce(_bce_elem(x, y), w, reduction)
 
 
 _bce.backward_name = "BinaryCrossEntropyBackward0"
@@ -349,9 +355,7 @@ def _bce_logits(x, y, w, pw, *, reduction, dtype):
     else:
         log_weight = (pw - 1) * y + 1
         loss = (1 - y) * x - log_weight * log_sig
-    if w is not None:
-        loss = loss * w
-    return _reduce(loss, reduction)
+    return _weighted_reduce(loss, w, reduction)
 
 
 _bce_logits.backward_name = "BinaryCrossEntropyWithLogitsBackward0"
@@ -400,11 +404,14 @@ def _nll_parts(logp, t, w, *, ignore_index, ca):
     return -picked * wt, wt, valid
 
 
+def _nll_reduce(loss, wt, reduction: str):
+    """torch's NLL reduction: the mean divides by the total weight of the kept targets."""
+    return jnp.sum(loss) / jnp.sum(wt) if reduction == "mean" else _reduce(loss, reduction)
+
+
 def _nll(logp, t, w, *, ignore_index, reduction, ca):
     loss, wt, _ = _nll_parts(logp, t, w, ignore_index=ignore_index, ca=ca)
-    if reduction == "mean":
-        return jnp.sum(loss) / jnp.sum(wt)
-    return _reduce(loss, reduction)
+    return _nll_reduce(loss, wt, reduction)
 
 
 _nll.backward_name = "NllLossBackward0"
@@ -419,7 +426,7 @@ def _broadcast_weight(w, ndim, ca):
 def _ce_indices(x, t, w, *, ignore_index, reduction, ca, smoothing):
     logp = jax.nn.log_softmax(x, axis=ca)
     loss, wt, valid = _nll_parts(logp, t, w, ignore_index=ignore_index, ca=ca)
-    nll = jnp.sum(loss) / jnp.sum(wt) if reduction == "mean" else _reduce(loss, reduction)
+    nll = _nll_reduce(loss, wt, reduction)
     if smoothing == 0:
         return nll
     c = x.shape[ca]
@@ -454,6 +461,14 @@ def _ce_probs(x, p, w, *, reduction, ca, smoothing):
 _ce_probs.backward_name = "SumBackward1"
 
 
+def _check_class_weight(weight, c: int) -> None:
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but got "
+            f"weight tensor of shape: {list(weight.shape)}"
+        )
+
+
 def _check_class_indices(input: Tensor, target: Tensor, weight, ignore_index: int) -> int:
     """torch's shape/dtype/range checks for class-index targets; returns the class axis."""
     nd = input.dim()
@@ -485,11 +500,7 @@ def _check_class_indices(input: Tensor, target: Tensor, weight, ignore_index: in
             f"expected target dtype to be Long or Byte, but got {_type_title(target.dtype)}"
         )
     c = input.shape[ca]
-    if weight is not None and weight.numel() != c:
-        raise RuntimeError(
-            f"weight tensor should be defined either for all {c} classes or no classes but got "
-            f"weight tensor of shape: {list(weight.shape)}"
-        )
+    _check_class_weight(weight, c)
     t = _concrete(target)
     if t is not None and t.size:
         bad = t[(t != ignore_index) & ((t < 0) | (t >= c))]
@@ -539,12 +550,7 @@ def cross_entropy(
                 f"{_type_title(target.dtype)}"
             )
         ca = _class_axis(input.dim())
-        c = input.shape[ca] if input.dim() else 1
-        if weight is not None and weight.numel() != c:
-            raise RuntimeError(
-                f"weight tensor should be defined either for all {c} classes or no classes but "
-                f"got weight tensor of shape: {list(weight.shape)}"
-            )
+        _check_class_weight(weight, input.shape[ca] if input.dim() else 1)
         return apply(
             _ce_probs,
             input,
@@ -862,7 +868,9 @@ def _triplet(a, p, n, *, margin, norm, eps, swap, reduction):
     return _triplet_tail(dist(a, p), dist(a, n), ds, margin=margin, reduction=reduction)
 
 
-def _check_triplet_dims(anchor, positive, negative) -> None:
+def _check_triplet_args(anchor, positive, negative, margin: float) -> None:
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     a, p, n = anchor.dim(), positive.dim(), negative.dim()
     if not (a == p == n):
         raise RuntimeError(
@@ -886,9 +894,7 @@ def triplet_margin_loss(
     """``max(0, margin + d(a, p) - d(a, n))`` with the ``p``-norm pairwise distance;
     ``swap`` uses ``min(d(a, n), d(p, n))``. Inputs (N, D) or (D,)."""
     reduction = _reduction(size_average, reduce, reduction)
-    if margin <= 0:
-        raise ValueError(f"margin must be greater than 0, got {margin}")
-    _check_triplet_dims(anchor, positive, negative)
+    _check_triplet_args(anchor, positive, negative, margin)
     return apply(
         _triplet,
         anchor,
@@ -913,11 +919,8 @@ def triplet_margin_with_distance_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Triplet loss with any ``distance_function(x1, x2)`` (default: pairwise_distance)."""
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    if margin <= 0:
-        raise ValueError(f"margin must be greater than 0, got {margin}")
-    _check_triplet_dims(anchor, positive, negative)
+    _check_reduction(reduction)
+    _check_triplet_args(anchor, positive, negative, margin)
     dist = distance_function if distance_function is not None else pairwise_distance
     dp = dist(anchor, positive)
     dn = dist(anchor, negative)
@@ -1033,8 +1036,7 @@ def ctc_loss(
     concatenation of all targets (sum(target_lengths),); input_lengths and target_lengths (N,).
     ``'mean'`` divides each sample's loss by its target length, then averages.
     """
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    _check_reduction(reduction)
     batched = log_probs.dim() == 3
     in_len, tgt_len = _lengths(input_lengths), _lengths(target_lengths)
     t_max = log_probs.shape[0]

@@ -189,31 +189,54 @@ def _pool_args(
 # -- windows --------------------------------------------------------------------------------------
 
 
-def _strided_windows(x, nd, kernel, stride, padding, dilation, out, fill):
-    """The windows of the last ``nd`` axes as a list over kernel offsets (row-major) of arrays
-    shaped x.shape[:-nd] + out; positions outside the input read ``fill``."""
-    spatial = x.shape[-nd:]
-    if (
-        all(p == 0 for p in padding)
-        and kernel == stride
+def _is_tiling(spatial, kernel, stride, padding, dilation, out) -> bool:
+    """Whether the windows tile the input: stride == kernel, no padding or dilation, and every
+    window inside the input (a crop and a reshape give them)."""
+    return (
+        kernel == stride
+        and all(p == 0 for p in padding)
         and all(d == 1 for d in dilation)
         and all(o * k <= n for o, k, n in zip(out, kernel, spatial))
-    ):
-        # non-overlapping windows: a crop and a reshape, no padding or strided slicing
-        lead = x.ndim - nd
-        x = x[(Ellipsis, *(slice(0, o * k) for o, k in zip(out, kernel)))]
-        shape = x.shape[:lead]
-        for o, k in zip(out, kernel):
-            shape += (o, k)
-        x = x.reshape(shape)
-        perm = tuple(range(lead)) + tuple(lead + 2 * i for i in range(nd))
-        perm += tuple(lead + 2 * i + 1 for i in range(nd))
-        x = x.transpose(perm)
-        return [x[(Ellipsis, *j)] for j in np.ndindex(*kernel)]
+    )
+
+
+def _tiles(x, kernel, out):
+    """x (..., *spatial) cut to whole tiles and viewed as (..., o_1, k_1, o_2, k_2, ...)."""
+    nd = len(kernel)
+    lead = x.shape[:-nd]
+    x = x[(..., *(slice(0, o * k) for o, k in zip(out, kernel)))]
+    return x.reshape(*lead, *(d for o, k in zip(out, kernel) for d in (o, k)))
+
+
+def _outer_then_inner(lead: int, nd: int) -> tuple:
+    """The permutation taking axes (*lead, o_1, k_1, ..., o_nd, k_nd) to
+    (*lead, o_1, ..., o_nd, k_1, ..., k_nd)."""
+    return (
+        tuple(range(lead))
+        + tuple(lead + 2 * i for i in range(nd))
+        + tuple(lead + 2 * i + 1 for i in range(nd))
+    )
+
+
+def _window_pads(spatial, kernel, stride, padding, dilation, out) -> list:
+    """(low, high) padding per spatial dimension: ``padding`` before, and after whatever the
+    last window reaches past the input (ceil_mode)."""
     pads = []
     for n, k, s, p, d, o in zip(spatial, kernel, stride, padding, dilation, out):
         need = (o - 1) * s + d * (k - 1) + 1
         pads.append((p, max(need - n - p, 0)))
+    return pads
+
+
+def _strided_windows(x, nd, kernel, stride, padding, dilation, out, fill):
+    """The windows of the last ``nd`` axes as a list over kernel offsets (row-major) of arrays
+    shaped x.shape[:-nd] + out; positions outside the input read ``fill``."""
+    spatial = x.shape[-nd:]
+    if _is_tiling(spatial, kernel, stride, padding, dilation, out):
+        # non-overlapping windows: a crop and a reshape, no padding or strided slicing
+        x = _tiles(x, kernel, out).transpose(_outer_then_inner(x.ndim - nd, nd))
+        return [x[(Ellipsis, *j)] for j in np.ndindex(*kernel)]
+    pads = _window_pads(spatial, kernel, stride, padding, dilation, out)
     if any(lo or hi for lo, hi in pads):
         cfg = [(0, 0, 0)] * (x.ndim - nd) + [(lo, hi, 0) for lo, hi in pads]
         x = lax.pad(x, jnp.asarray(fill, x.dtype), cfg)
@@ -255,10 +278,8 @@ def _adaptive_windows(x, nd, out, fill):
         x = x.reshape(x.shape[:axis] + pos.shape + x.shape[axis + 1 :])
         # validity laid out (o1, k1, o2, k2, ...) like x's trailing axes
         valid = ok if valid is None else valid[..., None, None] & ok
-    perm = tuple(range(lead)) + tuple(lead + 2 * i for i in range(nd))
-    perm += tuple(lead + 2 * i + 1 for i in range(nd))
-    x = x.transpose(perm)
-    valid = valid.transpose(tuple(2 * i for i in range(nd)) + tuple(2 * i + 1 for i in range(nd)))
+    x = x.transpose(_outer_then_inner(lead, nd))
+    valid = valid.transpose(_outer_then_inner(0, nd))
     kshape = x.shape[x.ndim - nd :]
     x = x.reshape(x.shape[: lead + nd] + (math.prod(kshape),))
     valid = valid.reshape(valid.shape[:nd] + (-1,))
@@ -333,10 +354,7 @@ def _reduce_window_max(x, geometry):
     """The window maxima alone, with XLA's native reduce_window (the fastest forward)."""
     kernel, stride, padding, dilation, out = geometry
     nd = len(kernel)
-    pads = []
-    for n, k, s, p, d, o in zip(x.shape[-nd:], kernel, stride, padding, dilation, out):
-        need = (o - 1) * s + d * (k - 1) + 1
-        pads.append((p, max(need - n - p, 0)))
+    pads = _window_pads(x.shape[-nd:], kernel, stride, padding, dilation, out)
     lead = x.ndim - nd
     return lax.reduce_window(
         x,
@@ -376,14 +394,6 @@ def _max_pool_values_bwd(geometry, res, g):
 
 
 _max_pool_values.defvjp(_max_pool_values_fwd, _max_pool_values_bwd)
-
-
-def _tiles(x, kernel, out):
-    """x (..., *spatial) cut to whole tiles and viewed as (..., o_1, k_1, o_2, k_2, ...)."""
-    nd = len(kernel)
-    lead = x.shape[:-nd]
-    x = x[(..., *(slice(0, o * k) for o, k in zip(out, kernel)))]
-    return x.reshape(*lead, *(d for o, k in zip(out, kernel) for d in (o, k)))
 
 
 def _tile_axes(ndim: int, nd: int) -> tuple:
@@ -445,8 +455,7 @@ def _max_pool(x, *, kernel, stride, padding, dilation, out, batched, with_indice
     if not batched:
         x = x[None]
     if not with_indices and jnp.issubdtype(x.dtype, jnp.floating):
-        tiled = stride == kernel and not any(padding) and all(d == 1 for d in dilation)
-        if tiled and all(o * k <= n for o, k, n in zip(out, kernel, x.shape[-nd:])):
+        if _is_tiling(x.shape[-nd:], kernel, stride, padding, dilation, out):
             val = _tiled_max_pool(x, kernel, out)
         else:
             val = _max_pool_values(x, (kernel, stride, padding, dilation, out))
@@ -495,7 +504,9 @@ def _io(nd: int) -> tuple:
     return f"(N, C, {x}) or (C, {x})", f"(N, C, {out})"
 
 
-def _make_max_pool(nd: int):
+def _max_pool_function(nd: int, always_indices: bool):
+    """max_pool{nd}d, or (``always_indices``) its ``_with_indices`` twin, which returns the
+    indices whatever ``return_indices`` says."""
     name = f"max_pool{nd}d"
 
     def max_pool(
@@ -507,40 +518,28 @@ def _make_max_pool(nd: int):
         ceil_mode: bool = False,
         return_indices: bool = False,
     ):
+        indices = always_indices or return_indices
         return _max_poolnd(
-            nd, name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+            nd, name, input, kernel_size, stride, padding, dilation, ceil_mode, indices
         )
 
-    def with_indices(
-        input: Tensor,
-        kernel_size,
-        stride=None,
-        padding=0,
-        dilation=1,
-        ceil_mode: bool = False,
-        return_indices: bool = False,
-    ):
-        return _max_poolnd(nd, name, input, kernel_size, stride, padding, dilation, ceil_mode, True)
-
-    x, out = _io(nd)
-    max_pool.__name__ = max_pool.__qualname__ = name
-    max_pool.__doc__ = (
-        f"{nd}-D max pooling: {x} -> {out} [, int64 indices of each maximum, flat within its "
-        "input plane]."
-    )
-    with_indices.__name__ = with_indices.__qualname__ = name + "_with_indices"
-    with_indices.__doc__ = f"``{name}`` returning (values, indices)."
-    return max_pool, with_indices
+    if always_indices:
+        max_pool.__name__ = max_pool.__qualname__ = name + "_with_indices"
+        max_pool.__doc__ = f"``{name}`` returning (values, indices)."
+    else:
+        x, out = _io(nd)
+        max_pool.__name__ = max_pool.__qualname__ = name
+        max_pool.__doc__ = (
+            f"{nd}-D max pooling: {x} -> {out} [, int64 indices of each maximum, flat within "
+            "its input plane]."
+        )
+    return max_pool
 
 
-(
-    (max_pool1d, max_pool1d_with_indices),
-    (max_pool2d, max_pool2d_with_indices),
-    (
-        max_pool3d,
-        max_pool3d_with_indices,
-    ),
-) = (_make_max_pool(nd) for nd in (1, 2, 3))
+max_pool1d, max_pool2d, max_pool3d = (_max_pool_function(nd, False) for nd in (1, 2, 3))
+max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices = (
+    _max_pool_function(nd, True) for nd in (1, 2, 3)
+)
 
 
 # -- average pooling ------------------------------------------------------------------------------

@@ -180,12 +180,12 @@ class _Conv(_ConvNd):
         )
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        padding = self.padding
         if self.padding_mode != "zeros":
-            padded = pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return self._fn(
-                padded, weight, bias, self.stride, self._expand(0), self.dilation, self.groups
-            )
-        return self._fn(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+            # F.pad does the padding; the convolution itself then pads nothing
+            input = pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            padding = self._expand(0)
+        return self._fn(input, weight, bias, self.stride, padding, self.dilation, self.groups)
 
     def forward(self, input: Tensor) -> Tensor:
         return self._conv_forward(input, self.weight, self.bias)
@@ -218,7 +218,6 @@ class Conv3d(_Conv):
 class _ConvTransposeNd(_ConvNd):
     _expand = staticmethod(_pair)
     _fn = staticmethod(conv_transpose2d)
-    _nd = 2
 
     def __init__(
         self,
@@ -310,7 +309,7 @@ class _ConvTransposeNd(_ConvNd):
             self.stride,
             self.padding,
             self.kernel_size,
-            self._nd,
+            len(self.kernel_size),
             self.dilation,
         )
         return self._fn(
@@ -331,7 +330,6 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     _expand = staticmethod(_single)
     _fn = staticmethod(conv_transpose1d)
-    _nd = 1
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -340,7 +338,6 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _expand = staticmethod(_pair)
     _fn = staticmethod(conv_transpose2d)
-    _nd = 2
 
 
 class ConvTranspose3d(_ConvTransposeNd):
@@ -349,7 +346,6 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     _expand = staticmethod(_triple)
     _fn = staticmethod(conv_transpose3d)
-    _nd = 3
 
 
 def _lazy(name: str):

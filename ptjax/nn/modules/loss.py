@@ -43,6 +43,11 @@ class _Loss(Module):
             self.reduction = reduction
 
 
+def _check_margin(loss_name: str, margin: float) -> None:
+    if margin <= 0:
+        raise ValueError(f"{loss_name}: expected margin to be greater than 0, got {margin} instead")
+
+
 class _WeightedLoss(_Loss):
     def __init__(
         self, weight: Tensor | None = None, size_average=None, reduce=None, reduction: str = "mean"
@@ -353,10 +358,7 @@ class TripletMarginLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        if margin <= 0:
-            raise ValueError(
-                f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead"
-            )
+        _check_margin("TripletMarginLoss", margin)
         self.margin = margin
         self.p = p
         self.eps = eps
@@ -387,11 +389,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average=None, reduce=None, reduction=reduction)
-        if margin <= 0:
-            raise ValueError(
-                "TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
-                f"{margin} instead"
-            )
+        _check_margin("TripletMarginWithDistanceLoss", margin)
         self.distance_function = (
             distance_function if distance_function is not None else PairwiseDistance()
         )
