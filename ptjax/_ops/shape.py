@@ -27,8 +27,8 @@ from ptjax._tensor import (
     _VIEW_LEAF_INPLACE,
     Size,
     Tensor,
-    _apply_chain,
     _wrap_dim,
+    chain_positions,
 )
 from ptjax.autograd.grad_mode import state as _grad_state
 
@@ -231,9 +231,7 @@ def _row_major(shape: tuple) -> tuple:
 
 @functools.lru_cache(maxsize=2048)
 def _chain_layout(chain: tuple, root_shape: tuple) -> tuple:
-    with jax.ensure_compile_time_eval():
-        flat = jnp.arange(math.prod(root_shape), dtype=jnp.int64).reshape(root_shape)
-        idx = np.asarray(_apply_chain(flat, chain))
+    idx = chain_positions(chain, root_shape)
     if idx.size == 0:
         return _row_major(idx.shape), 0
     offset = int(idx.flat[0])
