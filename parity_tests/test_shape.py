@@ -698,6 +698,178 @@ def test_grad_fn_names():
         assert f(x).grad_fn.name() == f(tx).grad_fn.name()
 
 
+# -- complex tensors viewed as pairs of reals (view_as_real / view_as_complex) ---------------------
+
+
+def crandn(*shape, dtype=np.complex64):
+    return np.asarray(randn(*shape, dtype=np.float64) + 1j * randn(*shape, dtype=np.float64), dtype)
+
+
+@pytest.mark.parametrize("cdtype", [np.complex64, np.complex128])
+def test_view_as_real_complex_values_and_grads(cdtype):
+    real = np.float32 if cdtype == np.complex64 else np.float64
+
+    def fn(t, z, x, s, p):
+        return (
+            t.view_as_real(z),
+            t.view_as_real(z.t()),
+            t.view_as_real(s),  # 0-dim -> (2,)
+            t.view_as_complex(x),
+            t.view_as_complex(x[1:, ::2]),
+            t.view_as_complex(p),  # (2,) -> 0-dim
+            t.view_as_complex(t.view_as_real(z)),
+            t.view_as_real(t.view_as_complex(x)[0]),
+        )
+
+    # real outputs get real cotangents, complex ones complex cotangents (see helpers._cot)
+    check(
+        fn,
+        [
+            crandn(3, 4, dtype=cdtype),
+            randn(3, 4, 2, dtype=real),
+            crandn(dtype=cdtype),
+            randn(2, dtype=real),
+        ],
+    )
+    # (0, 2): built here, since torch.from_numpy gives an empty array strides view_as_complex refuses
+    empty = [lib.view_as_complex(lib.zeros(0, 2, dtype=lib.float64)) for lib in (torch, ptjax)]
+    assert [(tuple(e.shape), str(e.dtype)) for e in empty] == [((0,), "torch.complex128")] * 2
+
+
+def test_view_as_real_complex_write_through():
+    def fn(t, z, x):
+        a = z.clone()
+        t.view_as_real(a)[..., 0] = 1.0  # z's real parts
+        b = z.clone()
+        rb = t.view_as_real(b)
+        b.mul_(2.0)  # the view sees its base change
+        c = x.clone()
+        t.view_as_complex(c).mul_(1j)
+        d = x.clone()
+        cd = t.view_as_complex(d)
+        d[0, 1] = 5.0
+        e = z.clone()
+        t.view_as_real(e.t())[1:, 0, 1] = -1.0
+        f = x.clone()
+        t.view_as_real(t.view_as_complex(f)[1:].t())[0].mul_(3.0)
+        g = x.clone()
+        t.view_as_complex(g[1:]).add_(t.view_as_complex(x[:2]).conj())
+        return a, rb, b, c, cd, d, e, f, g
+
+    check(fn, [crandn(3, 4), randn(3, 4, 2)])
+    # the other dtype eagerly only: the write logic is dtype-blind, compiles cost the time
+    check(fn, [crandn(3, 4, dtype=np.complex128), randn(3, 4, 2, dtype=np.float64)], jit=False)
+
+
+def test_view_as_real_complex_layout():
+    def views(t):
+        x = t.arange(48.0).reshape(2, 3, 4, 2)
+        z = t.view_as_complex(x)
+        return [
+            t.view_as_real(z),
+            z,
+            z[1:],
+            z.transpose(0, 2),
+            t.view_as_real(z.transpose(0, 2)),
+            t.view_as_real(z[:, 1, ::2]),
+            t.view_as_complex(x[1:, :, 2:]),
+            t.view_as_real(z).view(-1),
+            t.view_as_real(z[1]).flatten(1),
+        ]
+
+    for a, b in zip(views(torch), views(ptjax)):
+        sized = [k for k, n in enumerate(a.shape) if n != 1]
+        assert [b.stride(k) for k in sized] == [a.stride(k) for k in sized]
+        assert b.storage_offset() == a.storage_offset()
+        assert b.is_contiguous() == a.is_contiguous()
+        assert b._base is not None  # still views of x
+    names = []
+    for lib in (torch, ptjax):
+        z = lib.zeros(2, 3, dtype=lib.complex64, requires_grad=True)
+        r = lib.view_as_real(z)
+        names.append((r.grad_fn.name(), lib.view_as_complex(r).grad_fn.name()))
+    assert names[0] == names[1]
+    # torch has them only as functions, not Tensor methods
+    assert not hasattr(torch.Tensor, "view_as_real") and not hasattr(ptjax.Tensor, "view_as_real")
+    assert not hasattr(ptjax.Tensor, "view_as_complex")
+
+
+def test_view_as_real_complex_errors():
+    msg = "view_as_complex is only supported for half, float and double tensors, but got a tensor"
+    _both(
+        RuntimeError,
+        "view_as_real is only supported for complex tensors",
+        lambda t: t.view_as_real(t.ones(3)),
+    )
+    _both(
+        RuntimeError,
+        "view_as_real is only supported for complex tensors",
+        lambda t: t.view_as_real(t.ones(3, dtype=t.int64)),
+    )
+    _both(
+        RuntimeError,
+        msg + " of scalar type: Long",
+        lambda t: t.view_as_complex(t.ones(3, 2, dtype=t.int64)),
+    )
+    _both(RuntimeError, msg + " of scalar type: Long", lambda t: t.view_as_complex(t.tensor(1)))
+    _both(
+        RuntimeError,
+        msg + " of scalar type: BFloat16",
+        lambda t: t.view_as_complex(t.ones(3, 2, dtype=t.bfloat16)),
+    )
+    _both(
+        RuntimeError,
+        msg + " of scalar type: ComplexFloat",
+        lambda t: t.view_as_complex(t.ones(3, 2, dtype=t.complex64)),
+    )
+    _both(
+        RuntimeError,
+        "Input tensor must have one or more dimensions",
+        lambda t: t.view_as_complex(t.tensor(1.0)),
+    )
+    _both(
+        RuntimeError,
+        "Tensor must have a last dimension of size 2",
+        lambda t: t.view_as_complex(t.ones(3, 3)),
+    )
+    _both(
+        RuntimeError,
+        "Tensor must have a last dimension of size 2",
+        lambda t: t.view_as_complex(t.ones(4, 6)[:, ::2]),
+    )
+    _both(
+        RuntimeError,
+        "Tensor must have a last dimension with stride 1",
+        lambda t: t.view_as_complex(t.ones(4, 3)[:, ::2]),
+    )
+    _both(
+        RuntimeError,
+        "Tensor must have a last dimension with stride 1",
+        lambda t: t.view_as_complex(t.ones(2, 3).t()),
+    )
+    _both(
+        RuntimeError,
+        "Tensor must have a stride divisible by 2 for all but last dimension",
+        lambda t: t.view_as_complex(t.ones(2, 3)[:, :2]),
+    )
+    _both(
+        RuntimeError,
+        "Tensor must have a storage_offset divisible by 2",
+        lambda t: t.view_as_complex(t.ones(2, 4)[:, 1:3]),
+    )
+    for lib in (torch, ptjax):
+        lib.view_as_complex(lib.ones(3, 3)[:1, :2])  # a size-1 dimension's stride is not checked
+        lib.view_as_complex(lib.ones(2, 3, 2).transpose(0, 1).contiguous())
+    # torch views float16 as its complex32; JAX has no such dtype
+    torch.view_as_complex(torch.ones(3, 2, dtype=torch.float16))
+    raises(
+        NotImplementedError,
+        "JAX has no complex32",
+        ptjax.view_as_complex,
+        ptjax.ones(3, 2, dtype=ptjax.float16),
+    )
+
+
 # -- errors ----------------------------------------------------------------------------------------
 
 

@@ -828,12 +828,31 @@ def _move(t: Tensor, device: Device) -> Tensor:
     return out
 
 
+def chain_positions(chain: tuple, shape: tuple) -> np.ndarray:
+    """For each element of the view ``chain`` makes of a root of ``shape``, its position in the
+    root's row-major buffer, counted in the view's own elements.
+
+    A step whose impl has ``reinterprets_as`` (``view_as_real``/``view_as_complex``) changes
+    the unit: complex element ``k`` is the pair of reals ``2k, 2k + 1``, as in torch's storage.
+    """
+    with jax.ensure_compile_time_eval():
+        idx = jnp.arange(builtins.max(int(np.prod(shape)), 0), dtype=jnp.int64).reshape(shape)
+        for impl, static in chain:
+            unit = getattr(impl, "reinterprets_as", None)
+            if unit == "real":
+                idx = 2 * idx[..., None] + jnp.arange(2, dtype=jnp.int64)
+            elif unit == "complex":
+                # view_as_complex checked that each pair starts at an even real
+                idx = idx[..., 0] // 2
+            else:
+                idx = impl(idx, **dict(static))
+        return np.asarray(idx)
+
+
 @functools.lru_cache(maxsize=1024)
 def _view_index(chain: tuple, shape: tuple) -> np.ndarray:
     """For each element of the view, the flat index of the root element it shows."""
-    with jax.ensure_compile_time_eval():
-        idx = jnp.arange(builtins.max(int(np.prod(shape)), 0), dtype=jnp.int64).reshape(shape)
-        idx = np.asarray(_apply_chain(idx, chain))
+    idx = chain_positions(chain, shape)
     if np.unique(idx).size != idx.size:
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
@@ -848,12 +867,24 @@ def _apply_chain(value, chain):
     return value
 
 
+def _as_real_pairs(x):
+    return jnp.stack([jnp.real(x), jnp.imag(x)], axis=-1)
+
+
 def _write_view_value(root, new, chain):
     if not chain:
         return new.astype(root.dtype)
     idx = _view_index(chain, tuple(root.shape))
-    flat = root.reshape(-1).at[idx.reshape(-1)].set(new.reshape(-1).astype(root.dtype))
-    return flat.reshape(root.shape)
+    root_complex = jnp.iscomplexobj(root)
+    if root_complex == jnp.iscomplexobj(new):
+        flat = root.reshape(-1).at[idx.reshape(-1)].set(new.reshape(-1).astype(root.dtype))
+        return flat.reshape(root.shape)
+    # a view_as_real/view_as_complex in the chain: write real pairs into the reals of the root
+    if not root_complex:
+        idx, new = 2 * idx[..., None] + np.arange(2), _as_real_pairs(new)
+    reals = _as_real_pairs(root) if root_complex else root
+    reals = reals.reshape(-1).at[idx.reshape(-1)].set(new.reshape(-1)).reshape(reals.shape)
+    return jax.lax.complex(reals[..., 0], reals[..., 1]) if root_complex else reals
 
 
 def _write_view(root, new, *, chain):

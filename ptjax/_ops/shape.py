@@ -1,10 +1,11 @@
 """Shape ops: reshaping, transposing, broadcasting, splitting, joining, flipping, diagonals.
 
 Ops that are views in torch (view, reshape, flatten, unflatten, ravel, squeeze, unsqueeze,
-permute, transpose, t, T, mT, movedim, expand, broadcast_to, narrow, select, split, chunk,
-tensor_split, unbind, diagonal, unfold, atleast_*, meshgrid) return views here too: each is a
-pure selection/reshape of its input run through ``view_op``, so in-place changes through them
-reach the base tensor and a view sees later in-place changes of its base.
+permute, transpose, t, T, mT, movedim, view_as_real, view_as_complex, expand, broadcast_to,
+narrow, select, split, chunk, tensor_split, unbind, diagonal, unfold, atleast_*, meshgrid) return
+views here too: each is a pure selection/reshape (or complex <-> real-pair reinterpretation) of
+its input run through ``view_op``, so in-place changes through them reach the base tensor and a
+view sees later in-place changes of its base.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ptjax import _dtype as D
 from ptjax._dispatch import _backward_name, apply
 from ptjax._errors import unsupported
 from ptjax._ops._registry import alias, tensor_op
@@ -27,8 +29,8 @@ from ptjax._tensor import (
     _VIEW_LEAF_INPLACE,
     Size,
     Tensor,
-    _apply_chain,
     _wrap_dim,
+    chain_positions,
 )
 from ptjax.autograd.grad_mode import state as _grad_state
 
@@ -44,6 +46,8 @@ __all__ = [
     "t",
     "adjoint",
     "movedim",
+    "view_as_real",
+    "view_as_complex",
     "expand_copy",
     "broadcast_to",
     "broadcast_tensors",
@@ -231,9 +235,7 @@ def _row_major(shape: tuple) -> tuple:
 
 @functools.lru_cache(maxsize=2048)
 def _chain_layout(chain: tuple, root_shape: tuple) -> tuple:
-    with jax.ensure_compile_time_eval():
-        flat = jnp.arange(math.prod(root_shape), dtype=jnp.int64).reshape(root_shape)
-        idx = np.asarray(_apply_chain(flat, chain))
+    idx = chain_positions(chain, root_shape)
     if idx.size == 0:
         return _row_major(idx.shape), 0
     offset = int(idx.flat[0])
@@ -565,6 +567,65 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     if len(set(dst)) != len(dst):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({list(_dims(destination))})")
     return view_op(input, _moveaxis, src=src, dst=dst)
+
+
+# -- complex numbers as pairs of reals -------------------------------------------------------------
+# torch reinterprets the storage: a complex element is two adjacent reals. These views change
+# the element type, so ``chain_positions`` counts positions in the unit of each step's output.
+
+
+def _view_as_real(x):
+    return jnp.stack([jnp.real(x), jnp.imag(x)], axis=-1)
+
+
+_view_as_real.backward_name = "ViewAsRealBackward0"
+_view_as_real.reinterprets_as = "real"
+
+
+def _view_as_complex(x):
+    return jax.lax.complex(x[..., 0], x[..., 1])
+
+
+_view_as_complex.backward_name = "ViewAsComplexBackward0"
+_view_as_complex.reinterprets_as = "complex"
+
+
+@tensor_op(method=False)
+def view_as_real(input: Tensor) -> Tensor:
+    """A real view of a complex tensor: shape ``(*)`` becomes ``(*, 2)`` holding the real and
+    imaginary parts, in the matching real dtype (complex64 -> float32, complex128 -> float64)."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return view_op(input, _view_as_real)
+
+
+@tensor_op(method=False)
+def view_as_complex(input: Tensor) -> Tensor:
+    """A complex view of a real tensor of shape ``(*, 2)``: the last dimension's two entries are
+    the real and imaginary parts, so the result has shape ``(*)`` (float32 -> complex64,
+    float64 -> complex128). The pairs must be adjacent in memory, as torch requires."""
+    d = input.dtype
+    if d.name == "float16":
+        raise unsupported("torch.view_as_complex of a float16 tensor", "JAX has no complex32")
+    if d.name not in ("float32", "float64"):
+        raise RuntimeError(
+            "view_as_complex is only supported for half, float and double tensors, but got a "
+            f"tensor of scalar type: {D.type_title(d)}"
+        )
+    shape = tuple(input.shape)
+    if not shape:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    strides, offset = view_layout(input)
+    if strides[-1] != 1:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    # the stride of a size-1 dimension is never used (our layout gives it the row-major one)
+    if any(st % 2 for n, st in zip(shape[:-1], strides[:-1]) if n != 1):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if offset % 2:
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
+    return view_op(input, _view_as_complex)
 
 
 # -- broadcasting and repetition -------------------------------------------------------------------
