@@ -54,6 +54,94 @@ def test_autocast_bfloat16_matches_torch(compiled):
             assert_close(pp.grad, tp.grad, rtol=1.6e-2, atol=1e-2, msg=name)
 
 
+def _policy_cases():
+    """(name, fn(lib, a, b)) over bfloat16 (4, 6) inputs ``a`` and ``b``."""
+
+    def f(lib):
+        return lib.nn.functional
+
+    cls = np.array([0, 1, 2, 3])
+    sign = np.sign(np.arange(24).reshape(4, 6) % 3 - 1.0).astype(np.float32)
+    return {
+        # CPU: float32 in torch's list
+        "l1_loss": lambda L, a, b: f(L).l1_loss(a, b),
+        "mse_loss": lambda L, a, b: f(L).mse_loss(a, b),
+        "smooth_l1_loss": lambda L, a, b: f(L).smooth_l1_loss(a, b),
+        "huber_loss": lambda L, a, b: f(L).huber_loss(a, b),
+        "kl_div": lambda L, a, b: f(L).kl_div(a, b, reduction="batchmean"),
+        "binary_cross_entropy": lambda L, a, b: f(L).binary_cross_entropy(
+            L.sigmoid(a), L.sigmoid(b)
+        ),
+        "bce_with_logits": lambda L, a, b: f(L).binary_cross_entropy_with_logits(a, L.sigmoid(b)),
+        "nll_loss": lambda L, a, b: f(L).nll_loss(a, L.tensor(cls)),
+        "cross_entropy": lambda L, a, b: f(L).cross_entropy(a, L.tensor(cls)),
+        "margin_ranking_loss": lambda L, a, b: f(L).margin_ranking_loss(a, b, L.tensor(sign)),
+        "hinge_embedding_loss": lambda L, a, b: f(L).hinge_embedding_loss(a, L.tensor(sign)),
+        "soft_margin_loss": lambda L, a, b: f(L).soft_margin_loss(a, L.tensor(sign)),
+        "multi_margin_loss": lambda L, a, b: f(L).multi_margin_loss(a, L.tensor(cls)),
+        "multilabel_margin_loss": lambda L, a, b: f(L).multilabel_margin_loss(
+            a, L.tensor(np.tile(np.array([3, 0, -1, 0, 0, 0]), (4, 1)))
+        ),
+        "triplet_margin_loss": lambda L, a, b: f(L).triplet_margin_loss(a, b, a + 1),
+        "cosine_embedding_loss": lambda L, a, b: f(L).cosine_embedding_loss(a, b, L.ones(4)),
+        "poisson_nll_loss": lambda L, a, b: f(L).poisson_nll_loss(a, b.abs()),
+        "prod": lambda L, a, b: a.prod(1),
+        "cdist": lambda L, a, b: L.cdist(a, b),
+        "trace": lambda L, a, b: L.trace(a),
+        "max_pool3d": lambda L, a, b: f(L).max_pool3d(a[None, None, None], (1, 2, 2)),
+        "avg_pool3d": lambda L, a, b: f(L).avg_pool3d(a[None, None, None], (1, 2, 2)),
+        "adaptive_avg_pool3d": lambda L, a, b: f(L).adaptive_avg_pool3d(a[None, None, None], 2),
+        "adaptive_max_pool3d": lambda L, a, b: f(L).adaptive_max_pool3d(a[None, None, None], 2),
+        "reflect_pad1d": lambda L, a, b: f(L).pad(a[None], (2, 1), mode="reflect"),
+        "reflect_pad2d": lambda L, a, b: f(L).pad(a[None], (2, 1, 1, 2), mode="reflect"),
+        "replicate_pad1d": lambda L, a, b: f(L).pad(a[None], (2, 1), mode="replicate"),
+        "replicate_pad3d": lambda L, a, b: f(L).pad(a[None, None], (1, 1, 1, 1, 1, 1), "replicate"),
+        "grid_sample": lambda L, a, b: f(L).grid_sample(
+            a[None, None], L.tanh(b).reshape(1, 3, 4, 2), align_corners=False
+        ),
+        # CPU: the input's dtype (torch's CUDA list has these in float32)
+        "softmax": lambda L, a, b: L.softmax(a, -1),
+        "log_softmax": lambda L, a, b: L.log_softmax(a, -1),
+        "layer_norm": lambda L, a, b: f(L).layer_norm(a, (6,)),
+        "group_norm": lambda L, a, b: f(L).group_norm(a, 2),
+        "max_pool2d": lambda L, a, b: f(L).max_pool2d(a[None], 2),
+        "avg_pool2d": lambda L, a, b: f(L).avg_pool2d(a[None], 2),
+        "circular_pad": lambda L, a, b: f(L).pad(a[None], (1, 1), mode="circular"),
+        "sum": lambda L, a, b: a.sum(),
+        "exp": lambda L, a, b: a.exp(),
+        # lower precision
+        "mm": lambda L, a, b: L.mm(a.float(), b.float().T),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_policy_cases()))
+def test_autocast_cpu_policy_matches_torch(name):
+    fn = _policy_cases()[name]
+    an, bn = randn(4, 6), randn(4, 6)
+    results = []
+    for lib in (torch, ptjax):
+        a, b = (lib.tensor(v).to(lib.bfloat16) for v in (an, bn))
+        with lib.autocast("cpu", dtype=lib.bfloat16):
+            results.append(fn(lib, a, b))
+    tout, pout = results
+    assert str(pout.dtype) == str(tout.dtype), name
+    # both sides compute from the same bfloat16 inputs in the same precision
+    assert_close(pout, tout, rtol=1.6e-2, atol=1e-2, msg=name)
+
+
+def test_autocast_cuda_policy():
+    # torch's CUDA policy (not comparable to the CPU torch build the suite runs against):
+    # softmax and the norms compute in float32 there, and binary_cross_entropy refuses to run
+    x = ptjax.randn(4, 6).to(ptjax.bfloat16)
+    with ptjax.autocast("cuda", dtype=ptjax.bfloat16):
+        assert ptjax.softmax(x, -1).dtype is ptjax.float32
+        assert ptjax.nn.functional.layer_norm(x, (6,)).dtype is ptjax.float32
+        assert ptjax.nn.functional.max_pool3d(x[None, None, None], 1).dtype is ptjax.bfloat16
+        with pytest.raises(RuntimeError, match="binary_cross_entropy is unsafe to autocast"):
+            ptjax.nn.functional.binary_cross_entropy(ptjax.sigmoid(x), ptjax.sigmoid(x))
+        assert ptjax.nn.functional.binary_cross_entropy_with_logits(x, x).dtype is ptjax.float32
+
+
 def test_autocast_disabled_region_and_float64_left_alone():
     lin = ptjax.nn.Linear(3, 2)
     x = ptjax.randn(2, 3)

@@ -13,7 +13,7 @@ from ptjax._dispatch import apply
 from ptjax._ops._registry import alias, tensor_op
 from ptjax._ops.pointwise import promote
 from ptjax._tensor import Tensor, _type_title, _wrap_dim
-from ptjax.amp.autocast_mode import LOWER, autocast_op
+from ptjax.amp.autocast_mode import CPU, FP32, LOWER, autocast_op
 
 __all__ = [
     "matmul",
@@ -787,6 +787,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out=None) -> 
 
 
 @tensor_op
+@autocast_op(FP32, CPU)
 def trace(input: Tensor) -> Tensor:
     """Sum of the main diagonal of a 2-D tensor (integer inputs sum as int64)."""
     if input.dim() != 2:

@@ -22,7 +22,7 @@ from ptjax import return_types as R
 from ptjax._dispatch import apply
 from ptjax._ops._registry import tensor_op
 from ptjax._tensor import Tensor, _type_title, _wrap_dim
-from ptjax.amp.autocast_mode import FP32, autocast_op
+from ptjax.amp.autocast_mode import CUDA, FP32, autocast_op
 
 __all__ = [
     "sum",
@@ -280,6 +280,7 @@ def _prod(x, *, axis, keepdims, dtype):
 
 
 @tensor_op
+@autocast_op(FP32)
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product over one ``dim`` (all elements if None); bool and int inputs give int64."""
     if dim is not None and not isinstance(dim, int):
@@ -878,7 +879,7 @@ def _softmax_args(name, input, dim, dtype):
 
 
 @tensor_op
-@autocast_op(FP32)
+@autocast_op(FP32, CUDA)
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``exp(x) / exp(x).sum(dim)`` computed with the maximum subtracted; ``dtype`` casts first."""
     axis, d = _softmax_args("softmax", input, dim, dtype)
@@ -886,7 +887,7 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 
 
 @tensor_op
-@autocast_op(FP32)
+@autocast_op(FP32, CUDA)
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """``x - logsumexp(x, dim)`` computed with the maximum subtracted; ``dtype`` casts first."""
     axis, d = _softmax_args("log_softmax", input, dim, dtype)

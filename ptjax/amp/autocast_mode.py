@@ -1,10 +1,14 @@
 """Autocast: inside ``autocast(device_type, dtype)`` some ops run in lower precision.
 
-torch's policy, which ptjax follows: matrix-multiply-like ops (matmul, mm, bmm, linear,
-conv, addmm, baddbmm, scaled_dot_product_attention, ...) cast their floating inputs to the
-autocast dtype; precision-sensitive ops (losses, softmax/log_softmax, norms, exp/log/pow,
-sum/prod/cumsum, ...) compute in float32; everything else runs in its inputs' dtype. Ops consult
-``cast_inputs(category, *tensors)``.
+torch's policy, which ptjax follows, differs per device type. On both, matrix-multiply-like ops
+(matmul, mm, bmm, linear, conv, addmm, baddbmm, scaled_dot_product_attention, ...) cast their
+floating inputs to the autocast dtype, and the losses, ``prod`` and ``cdist`` compute in
+float32. On ``'cpu'`` some further ops compute in float32 (3-d pooling, reflection/replication
+padding, ``grid_sample``, ``trace``); on ``'cuda'`` softmax/log_softmax and layer/group norm do,
+and ``binary_cross_entropy`` refuses to run. torch's CUDA list also computes pointwise and
+reduction ops such as exp/log/pow and sum/cumsum in float32; ptjax does not cast those yet.
+Everything else runs in its inputs' dtype. Ops are marked with
+``autocast_op(category, devices)``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ __all__ = ["autocast", "is_autocast_available", "autocast_dtype", "cast_inputs",
 
 LOWER = "lower_precision_fp"
 FP32 = "fp32"
+BANNED = "banned"  # torch refuses to run these under autocast
+# torch's CPU and CUDA policies list different ops; an op's ``devices`` names where it applies
+CPU = ("cpu",)
+CUDA = ("cuda",)
 
 
 class _AutocastState(threading.local):
@@ -89,12 +97,13 @@ class autocast:
         return wrapper
 
 
-def cast_inputs(category: str, *tensors):
+def cast_inputs(category: str, *tensors, devices: tuple[str, ...] | None = None):
     """Cast floating tensors for an op of ``category`` under the active autocast policy.
 
-    Returns the tensors unchanged outside autocast. Non-floating tensors and None pass through.
+    Returns the tensors unchanged outside autocast, or under an autocast whose device type is
+    not in ``devices`` (default: all). Non-floating tensors and None pass through.
     """
-    if not state.enabled:
+    if not state.enabled or (devices is not None and state.device_type not in devices):
         return tensors
     target = state.dtype if category == LOWER else D.float32
     out = []
@@ -114,15 +123,26 @@ def cast_inputs(category: str, *tensors):
     return tuple(out)
 
 
-def autocast_op(category: str):
+def autocast_op(category: str, devices: tuple[str, ...] | None = None):
     """Decorate a public op so that, inside autocast, its floating tensor arguments are cast
-    for ``category`` before the op checks or computes anything (as torch's autocast does)."""
+    for ``category`` before the op checks or computes anything (as torch's autocast does).
+
+    ``devices``: the autocast device types whose policy lists the op (default: all).
+    """
 
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            if not state.enabled:
+            if not state.enabled or (devices is not None and state.device_type not in devices):
                 return fn(*args, **kwargs)
+            if category == BANNED:
+                raise RuntimeError(
+                    f"torch.nn.functional.{fn.__name__} is unsafe to autocast on "
+                    f"{state.device_type}: it is not run in {state.dtype} nor cast. A sigmoid "
+                    "followed by binary_cross_entropy is better written as "
+                    "binary_cross_entropy_with_logits (or nn.BCEWithLogitsLoss), which is safe "
+                    "to autocast; or leave the autocast region for this op."
+                )
             args = cast_inputs(category, *args)
             if kwargs:
                 keys = list(kwargs)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ptjax._dispatch import apply
 from ptjax._tensor import Tensor, _wrap_dim
+from ptjax.amp.autocast_mode import FP32, autocast_op
 
 __all__ = ["pairwise_distance", "cosine_similarity", "pdist", "normalize"]
 
@@ -128,6 +129,7 @@ _CDIST_MODES = (
 )
 
 
+@autocast_op(FP32)
 def cdist(
     x1: Tensor,
     x2: Tensor,

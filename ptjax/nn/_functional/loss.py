@@ -22,7 +22,7 @@ from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._ops.pointwise import promote
 from ptjax._tensor import Tensor, _type_title
-from ptjax.amp.autocast_mode import FP32, autocast_op
+from ptjax.amp.autocast_mode import BANNED, CPU, CUDA, FP32, autocast_op
 from ptjax.nn._functional.distance import _pnorm, pairwise_distance
 
 __all__ = [
@@ -323,7 +323,8 @@ def _bce(x, y, w, *, reduction, dtype):
 _bce.backward_name = "BinaryCrossEntropyBackward0"
 
 
-@autocast_op(FP32)
+@autocast_op(BANNED, CUDA)
+@autocast_op(FP32, CPU)
 def binary_cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -588,6 +589,7 @@ def _multi_margin(x, t, w, *, p, margin, reduction):
 _multi_margin.backward_name = "MultiMarginLossBackward0"
 
 
+@autocast_op(FP32)
 def multi_margin_loss(
     input: Tensor,
     target: Tensor,
@@ -633,6 +635,7 @@ def _multilabel_margin(x, t, *, reduction):
 _multilabel_margin.backward_name = "MultilabelMarginLossBackward0"
 
 
+@autocast_op(FP32)
 def multilabel_margin_loss(
     input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
@@ -674,6 +677,7 @@ def _soft_margin(x, y, *, reduction):
     return _reduce(jnp.log1p(jnp.exp(-x * y)), reduction)
 
 
+@autocast_op(FP32)
 def soft_margin_loss(
     input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
 ) -> Tensor:
@@ -698,6 +702,7 @@ def _poisson_nll(x, y, *, log_input, full, eps, reduction):
     return _reduce(loss, reduction)
 
 
+@autocast_op(FP32)
 def poisson_nll_loss(
     input: Tensor,
     target: Tensor,
@@ -776,6 +781,7 @@ def _cosine_embedding(x1, x2, y, *, margin, reduction, dim):
     return _reduce(out, reduction)
 
 
+@autocast_op(FP32)
 def cosine_embedding_loss(
     input1: Tensor,
     input2: Tensor,
@@ -818,6 +824,7 @@ def _margin_ranking(x1, x2, y, *, margin, reduction):
     return _reduce(_hinge(-y * (x1 - x2) + margin), reduction)
 
 
+@autocast_op(FP32)
 def margin_ranking_loss(
     input1: Tensor,
     input2: Tensor,
@@ -843,6 +850,7 @@ def _hinge_embedding(x, y, *, margin, reduction):
     return _reduce(out, reduction)
 
 
+@autocast_op(FP32)
 def hinge_embedding_loss(
     input: Tensor,
     target: Tensor,
@@ -879,6 +887,7 @@ def _check_triplet_args(anchor, positive, negative, margin: float) -> None:
         )
 
 
+@autocast_op(FP32)
 def triplet_margin_loss(
     anchor: Tensor,
     positive: Tensor,
@@ -1021,6 +1030,7 @@ def _lengths(x) -> Tensor:
     return Tensor._make(jnp.asarray(np.asarray(x, dtype=np.int64)))
 
 
+@autocast_op(FP32)
 def ctc_loss(
     log_probs: Tensor,
     targets: Tensor,

@@ -19,7 +19,7 @@ from jax import lax
 from ptjax._dispatch import apply
 from ptjax._ops.pointwise import _kernel_error
 from ptjax._tensor import Tensor
-from ptjax.amp.autocast_mode import FP32, autocast_op
+from ptjax.amp.autocast_mode import CUDA, FP32, autocast_op
 from ptjax.nn.modules.module import _copy_into
 
 __all__ = [
@@ -118,7 +118,7 @@ def _trailing_shape(op: str, input: Tensor, normalized_shape, params: tuple, sta
     return tuple(range(input.dim() - n, input.dim()))
 
 
-@autocast_op(FP32)
+@autocast_op(FP32, CUDA)
 def layer_norm(
     input: Tensor,
     normalized_shape,
@@ -200,7 +200,7 @@ def _per_channel_check(input: Tensor, p: Tensor | None, name: str) -> None:
         )
 
 
-@autocast_op(FP32)
+@autocast_op(FP32, CUDA)
 def group_norm(
     input: Tensor,
     num_groups: int,

@@ -14,6 +14,7 @@ from jax import lax
 from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._tensor import Tensor
+from ptjax.amp.autocast_mode import CPU, FP32, cast_inputs
 
 __all__ = ["pad"]
 
@@ -155,4 +156,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         _check_circular(input, pads)
         return apply(_pad_circular, input, pads=pads)
     _check_edge_mode(input, pads, mode)
+    if mode == "replicate" or k < 3:
+        # torch's CPU autocast lists reflection_pad1d/2d and replication_pad1d/2d/3d as float32
+        (input,) = cast_inputs(FP32, input, devices=CPU)
     return apply(_pad_edges, input, pads=pads, mode=mode)

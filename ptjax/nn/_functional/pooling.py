@@ -24,6 +24,7 @@ from ptjax._dispatch import apply
 from ptjax._ops.pointwise import abs as _abs
 from ptjax._ops.pointwise import relu, sign
 from ptjax._tensor import Tensor
+from ptjax.amp.autocast_mode import CPU, FP32, autocast_op
 from ptjax.nn.modules.utils import _list_with_default
 
 __all__ = [
@@ -956,6 +957,19 @@ def _make_max_unpool(nd: int):
 
 
 max_unpool1d, max_unpool2d, max_unpool3d = (_make_max_unpool(nd) for nd in (1, 2, 3))
+
+# torch's CPU autocast policy computes these in float32 (its 2-d poolings keep the input dtype)
+max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d, max_unpool2d, max_unpool3d = (
+    autocast_op(FP32, CPU)(f)
+    for f in (
+        max_pool3d,
+        avg_pool3d,
+        adaptive_avg_pool3d,
+        adaptive_max_pool3d,
+        max_unpool2d,
+        max_unpool3d,
+    )
+)
 
 
 def fractional_max_pool2d(*args, **kwargs):

@@ -24,6 +24,7 @@ from ptjax._dispatch import apply
 from ptjax._errors import unsupported
 from ptjax._ops.creation import _linspace_values
 from ptjax._tensor import Tensor
+from ptjax.amp.autocast_mode import CPU, FP32, autocast_op
 from ptjax.nn._functional.pooling import (
     _strided_windows,
     adaptive_avg_pool1d,
@@ -816,6 +817,7 @@ def _cubic_coeffs(t):
 _grid_sample.backward_name = "GridSampler2DBackward0"
 
 
+@autocast_op(FP32, CPU)
 def grid_sample(
     input: Tensor,
     grid: Tensor,
