@@ -6,7 +6,7 @@ the others wait, and the order rotates between rounds. A drift in machine speed 
 thermal throttle) therefore reaches every backend alike, so the ratios between backends are
 measured in the same moments. Each window synchronises once at its end; a cell's time per step is
 its median window time divided by ``steps``. The first step (compile or first-call cost) is timed
-alone at start-up, then ``WARMUP_STEPS`` more steps (a second compile, see ``_serve``).
+alone at start-up, then ``WARMUP_STEPS`` more untimed steps (see ``_serve``).
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def _serve(backend, name, batch, steps, device) -> None:
         loss = cell.step()
         cell.sync(loss)
         first = time.perf_counter() - t0
-        # steps 2 and 3 stay out of the windows: a compiled step whose optimizer state appears
-        # at step 1 (torch's lazy state) compiles a second time at step 2
+        # steps 2 and 3 stay out of the windows: a backend may compile again once the state
+        # created at step 1 exists (torch.compile's guards; ptjax with SGD momentum, whose
+        # buffer is a copy of the first gradient)
         t0 = time.perf_counter()
         for _ in range(WARMUP_STEPS):
             loss = cell.step()
