@@ -129,17 +129,71 @@ def test_autocast_cpu_policy_matches_torch(name):
     assert_close(pout, tout, rtol=1.6e-2, atol=1e-2, msg=name)
 
 
-def test_autocast_cuda_policy():
-    # torch's CUDA policy (not comparable to the CPU torch build the suite runs against):
-    # softmax and the norms compute in float32 there, and binary_cross_entropy refuses to run
-    x = ptjax.randn(4, 6).to(ptjax.bfloat16)
+_CUDA_FP32 = {
+    # torch's documented CUDA float32 list (the CPU torch build here cannot run it)
+    "softmax": lambda x: ptjax.softmax(x, -1),
+    "log_softmax": lambda x: ptjax.log_softmax(x, -1),
+    "softmin": lambda x: ptjax.nn.functional.softmin(x, -1),
+    "layer_norm": lambda x: ptjax.nn.functional.layer_norm(x, (6,)),
+    "group_norm": lambda x: ptjax.nn.functional.group_norm(x, 2),
+    "exp": lambda x: x.exp(),
+    "expm1": lambda x: ptjax.expm1(x),
+    "log": lambda x: x.abs().log(),
+    "log2": lambda x: ptjax.log2(x.abs()),
+    "log10": lambda x: ptjax.log10(x.abs()),
+    "log1p": lambda x: ptjax.log1p(x.abs()),
+    "rsqrt": lambda x: x.abs().rsqrt(),
+    "reciprocal": lambda x: x.reciprocal(),
+    "tan": lambda x: x.tan(),
+    "asin": lambda x: x.asin(),
+    "acos": lambda x: ptjax.acos(x),
+    "sinh": lambda x: x.sinh(),
+    "cosh": lambda x: x.cosh(),
+    "erfinv": lambda x: x.erfinv(),
+    "pow": lambda x: x.pow(2),
+    "__pow__": lambda x: x**2,
+    "__rpow__": lambda x: 2**x,
+    "__rtruediv__": lambda x: 1 / x,
+    "sum": lambda x: x.sum(),
+    "cumsum": lambda x: x.cumsum(0),
+    "cumprod": lambda x: x.cumprod(0),
+    "prod": lambda x: x.prod(),
+    "norm": lambda x: x.norm(),
+    "softplus": lambda x: ptjax.nn.functional.softplus(x),
+    "cosine_similarity": lambda x: ptjax.nn.functional.cosine_similarity(x, x.flip(0)),
+    "normalize": lambda x: ptjax.nn.functional.normalize(x),
+    "pdist": lambda x: ptjax.nn.functional.pdist(x),
+    "cdist": lambda x: ptjax.cdist(x, x),
+    "mse_loss": lambda x: ptjax.nn.functional.mse_loss(x, x * 0),
+    "bce_with_logits": lambda x: ptjax.nn.functional.binary_cross_entropy_with_logits(x, x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CUDA_FP32))
+def test_autocast_cuda_policy_float32_ops(name):
+    # in (-1, 1) for asin/acos/erfinv; each case does only exact bfloat16 work before its op
+    x = ptjax.tensor(randn(4, 6, low=-0.9, high=0.9)).to(ptjax.bfloat16)
     with ptjax.autocast("cuda", dtype=ptjax.bfloat16):
-        assert ptjax.softmax(x, -1).dtype is ptjax.float32
-        assert ptjax.nn.functional.layer_norm(x, (6,)).dtype is ptjax.float32
+        out = _CUDA_FP32[name](x)
+    assert out.dtype is ptjax.float32, name
+    # the same op on the float32 input outside autocast
+    assert_close(out, torch.from_numpy(_CUDA_FP32[name](x.float()).numpy()), msg=name)
+
+
+def test_autocast_cuda_policy():
+    x = ptjax.tensor(randn(4, 6)).to(ptjax.bfloat16)
+    with ptjax.autocast("cuda", dtype=ptjax.bfloat16):
+        # CPU-only entries keep the input dtype on CUDA
         assert ptjax.nn.functional.max_pool3d(x[None, None, None], 1).dtype is ptjax.bfloat16
+        assert ptjax.trace(x[:4, :4]).dtype is ptjax.bfloat16
+        # `tensor / number` is not in the list; `number / tensor` is
+        assert (x / 2).dtype is ptjax.bfloat16
+        # in-place ops keep their tensor's dtype
+        y = x.clone()
+        assert y.exp_().dtype is ptjax.bfloat16
+        assert_close(y, torch.from_numpy(x.float().numpy()).exp().bfloat16())
         with pytest.raises(RuntimeError, match="binary_cross_entropy is unsafe to autocast"):
             ptjax.nn.functional.binary_cross_entropy(ptjax.sigmoid(x), ptjax.sigmoid(x))
-        assert ptjax.nn.functional.binary_cross_entropy_with_logits(x, x).dtype is ptjax.float32
 
 
 def test_autocast_disabled_region_and_float64_left_alone():

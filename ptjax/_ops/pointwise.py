@@ -22,6 +22,7 @@ from ptjax import _dtype as D
 from ptjax._dispatch import apply
 from ptjax._ops._registry import alias, tensor_op
 from ptjax._tensor import Tensor, _type_title, promotion_signature
+from ptjax.amp.autocast_mode import CUDA, FP32, autocast_op
 from ptjax.autograd.grad_mode import state as _grad_state
 
 __all__ = [
@@ -602,13 +603,15 @@ def _unary(
     saves: bool = False,
     saves_output: bool = False,
     backward_name: str | None = None,
+    fp32_autocast: tuple[str, ...] = (),
 ):
     """A unary op ``jfn(x)``.
 
     ``kind``: ``'float'`` computes integer and bool inputs in the default float dtype,
     ``'same'`` keeps the input dtype, ``'bool'`` returns a bool mask. ``reject(dtype)`` returns
     the exception torch raises for an unsupported input dtype, or None. ``top`` also exports
-    ``torch.<name>_``.
+    ``torch.<name>_``. ``fp32_autocast``: the autocast device types whose policy computes the
+    op in float32.
     """
 
     def impl(x, *, dtype):
@@ -636,6 +639,8 @@ def _unary(
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
+    if fp32_autocast:
+        op = autocast_op(FP32, fp32_autocast)(op)
     tensor_op(op, inplace=inplace, aliases=aliases)
     if inplace and top:
         _top_inplace(name, *aliases)
@@ -650,25 +655,46 @@ def _no_integral(kernel: str):
     return lambda d: _kernel_error(kernel, d) if d.kind in _INTEGRAL else None
 
 
-exp = _unary("exp", jnp.exp, "Elementwise ``e ** x``.", saves_output=True)
+exp = _unary("exp", jnp.exp, "Elementwise ``e ** x``.", saves_output=True, fp32_autocast=CUDA)
 exp2 = _unary("exp2", jnp.exp2, "Elementwise ``2 ** x``.", saves_output=True)
 expm1 = _unary(
-    "expm1", jnp.expm1, "Elementwise ``e ** x - 1``, accurate near 0.", saves_output=True
+    "expm1",
+    jnp.expm1,
+    "Elementwise ``e ** x - 1``, accurate near 0.",
+    saves_output=True,
+    fp32_autocast=CUDA,
 )
-log = _unary("log", jnp.log, "Elementwise natural logarithm.", saves=True)
-log2 = _unary("log2", jnp.log2, "Elementwise base-2 logarithm.", saves=True)
-log10 = _unary("log10", jnp.log10, "Elementwise base-10 logarithm.", saves=True)
-log1p = _unary("log1p", jnp.log1p, "Elementwise ``log(1 + x)``, accurate near 0.", saves=True)
+log = _unary("log", jnp.log, "Elementwise natural logarithm.", saves=True, fp32_autocast=CUDA)
+log2 = _unary("log2", jnp.log2, "Elementwise base-2 logarithm.", saves=True, fp32_autocast=CUDA)
+log10 = _unary("log10", jnp.log10, "Elementwise base-10 logarithm.", saves=True, fp32_autocast=CUDA)
+log1p = _unary(
+    "log1p",
+    jnp.log1p,
+    "Elementwise ``log(1 + x)``, accurate near 0.",
+    saves=True,
+    fp32_autocast=CUDA,
+)
 sqrt = _unary("sqrt", jnp.sqrt, "Elementwise square root.", saves_output=True)
-rsqrt = _unary("rsqrt", jax.lax.rsqrt, "Elementwise ``1 / sqrt(x)``.", saves_output=True)
+rsqrt = _unary(
+    "rsqrt", jax.lax.rsqrt, "Elementwise ``1 / sqrt(x)``.", saves_output=True, fp32_autocast=CUDA
+)
 sin = _unary("sin", jnp.sin, "Elementwise sine.", saves=True)
 cos = _unary("cos", jnp.cos, "Elementwise cosine.", saves=True)
-tan = _unary("tan", jnp.tan, "Elementwise tangent.")
-asin = _unary("asin", jnp.arcsin, "Elementwise arcsine.", aliases=("arcsin",), saves=True)
-acos = _unary("acos", jnp.arccos, "Elementwise arccosine.", aliases=("arccos",), saves=True)
+tan = _unary("tan", jnp.tan, "Elementwise tangent.", fp32_autocast=CUDA)
+asin = _unary(
+    "asin", jnp.arcsin, "Elementwise arcsine.", aliases=("arcsin",), saves=True, fp32_autocast=CUDA
+)
+acos = _unary(
+    "acos",
+    jnp.arccos,
+    "Elementwise arccosine.",
+    aliases=("arccos",),
+    saves=True,
+    fp32_autocast=CUDA,
+)
 atan = _unary("atan", jnp.arctan, "Elementwise arctangent.", aliases=("arctan",), saves=True)
-sinh = _unary("sinh", jnp.sinh, "Elementwise hyperbolic sine.", saves=True)
-cosh = _unary("cosh", jnp.cosh, "Elementwise hyperbolic cosine.", saves=True)
+sinh = _unary("sinh", jnp.sinh, "Elementwise hyperbolic sine.", saves=True, fp32_autocast=CUDA)
+cosh = _unary("cosh", jnp.cosh, "Elementwise hyperbolic cosine.", saves=True, fp32_autocast=CUDA)
 tanh = _unary("tanh", jnp.tanh, "Elementwise hyperbolic tangent.", saves_output=True)
 asinh = _unary("asinh", jnp.arcsinh, "Elementwise inverse hyperbolic sine.", aliases=("arcsinh",))
 acosh = _unary("acosh", jnp.arccosh, "Elementwise inverse hyperbolic cosine.", aliases=("arccosh",))
@@ -683,13 +709,17 @@ sigmoid = _unary(
 )
 erf = _unary("erf", jax.lax.erf, "Elementwise Gauss error function.", saves=True)
 erfc = _unary("erfc", jax.lax.erfc, "Elementwise complementary error function.", saves=True)
-erfinv = _unary("erfinv", jax.lax.erf_inv, "Elementwise inverse error function.", top=False)
+erfinv = _unary(
+    "erfinv", jax.lax.erf_inv, "Elementwise inverse error function.", top=False, fp32_autocast=CUDA
+)
 lgamma = _unary("lgamma", _lgamma, "Elementwise ``log|Gamma(x)|``.", top=False, saves=True)
 digamma = _unary("digamma", _digamma, "Elementwise logarithmic derivative of Gamma.", top=False)
 sinc = _unary("sinc", jnp.sinc, "Elementwise normalized sinc ``sin(pi x) / (pi x)``.", saves=True)
 deg2rad = _unary("deg2rad", lambda x: x * (math.pi / 180), "Degrees to radians, elementwise.")
 rad2deg = _unary("rad2deg", lambda x: x * (180 / math.pi), "Radians to degrees, elementwise.")
-reciprocal = _unary("reciprocal", jnp.reciprocal, "Elementwise ``1 / x``.", saves_output=True)
+reciprocal = _unary(
+    "reciprocal", jnp.reciprocal, "Elementwise ``1 / x``.", saves_output=True, fp32_autocast=CUDA
+)
 relu = _unary(
     "relu",
     _relu,
@@ -1293,6 +1323,7 @@ def _pow(input, exponent, dt: D.dtype) -> Tensor:
 
 
 @tensor_op(inplace=True)
+@autocast_op(FP32, CUDA)
 def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A001
     """``input ** exponent`` elementwise (either may be a number)."""
     input, exponent = _operands("pow", input, exponent, True, True)
@@ -1748,7 +1779,8 @@ def _operator_set(dunder: str, fn, inplace_method: str | None, reflected=None) -
 _operator_set("add", add, "add_")
 _operator_set("sub", sub, "sub_", _forward(rsub))
 _operator_set("mul", mul, "mul_")
-_operator_set("truediv", div, "div_")
+# torch's CUDA autocast computes `number / tensor` (__rtruediv__) in float32, not `tensor / x`
+_operator_set("truediv", div, "div_", _reflected(autocast_op(FP32, CUDA)(div)))
 _operator_set("floordiv", floor_divide, "floor_divide_")
 _operator_set("mod", remainder, "remainder_")
 _operator_set("pow", pow, "pow_")

@@ -236,9 +236,10 @@ def _nanmean_dtype(input: Tensor, dtype) -> D.dtype:
     return _float_result("nanmean", input, dtype)
 
 
-def _dim_reduction(name: str, impl, result_dtype, doc: str):
+def _dim_reduction(name: str, impl, result_dtype, doc: str, fp32_autocast: tuple[str, ...] = ()):
     """A reduction over ``dim`` (None, int or tuple) whose result dtype is
-    ``result_dtype(input, dtype)``."""
+    ``result_dtype(input, dtype)``; ``fp32_autocast``: the autocast device types whose policy
+    computes it in float32."""
 
     def op(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
         d = result_dtype(input, dtype)
@@ -247,7 +248,7 @@ def _dim_reduction(name: str, impl, result_dtype, doc: str):
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
-    return tensor_op(op)
+    return tensor_op(autocast_op(FP32, fp32_autocast)(op) if fp32_autocast else op)
 
 
 sum = _dim_reduction(  # noqa: A001
@@ -255,6 +256,7 @@ sum = _dim_reduction(  # noqa: A001
     _sum,
     _sum_dtype,
     "Sum over ``dim`` (all dimensions if None); bool and int inputs sum as int64.",
+    CUDA,
 )
 nansum = _dim_reduction(
     "nansum", _nansum, _sum_dtype, "Sum over ``dim`` treating NaN as zero (whose gradient is zero)."
@@ -616,6 +618,7 @@ var_mean.__doc__ = "``(var, mean)`` over ``dim``, as two tensors."
 
 
 @tensor_op
+@autocast_op(FP32, CUDA)
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
     """torch.norm: the vector ``p``-norm over ``dim`` (all elements if None; ``'fro'`` is the
     2-norm); ``'nuc'``, and ``'fro'`` over more than two dims, go to
@@ -738,6 +741,7 @@ def _scan_dtype(name: str, input: Tensor, dtype) -> D.dtype:
 
 
 @tensor_op(inplace=True)
+@autocast_op(FP32, CUDA)
 def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     """Cumulative sum along ``dim``; bool and int inputs accumulate in int64."""
     d = _scan_dtype("cumsum", input, dtype)
@@ -746,6 +750,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
 
 
 @tensor_op(inplace=True)
+@autocast_op(FP32, CUDA)
 def cumprod(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     """Cumulative product along ``dim``; bool and int inputs accumulate in int64."""
     d = _scan_dtype("cumprod", input, dtype)

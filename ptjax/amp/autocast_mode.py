@@ -4,11 +4,10 @@ torch's policy, which ptjax follows, differs per device type. On both, matrix-mu
 (matmul, mm, bmm, linear, conv, addmm, baddbmm, scaled_dot_product_attention, ...) cast their
 floating inputs to the autocast dtype, and the losses, ``prod`` and ``cdist`` compute in
 float32. On ``'cpu'`` some further ops compute in float32 (3-d pooling, reflection/replication
-padding, ``grid_sample``, ``trace``); on ``'cuda'`` softmax/log_softmax and layer/group norm do,
-and ``binary_cross_entropy`` refuses to run. torch's CUDA list also computes pointwise and
-reduction ops such as exp/log/pow and sum/cumsum in float32; ptjax does not cast those yet.
-Everything else runs in its inputs' dtype. Ops are marked with
-``autocast_op(category, devices)``.
+padding, ``grid_sample``, ``trace``); on ``'cuda'`` softmax/log_softmax, layer/group norm,
+exp/log-family and power ops, sum/cumsum/cumprod/norm, softplus and the distance functions do,
+and ``binary_cross_entropy`` refuses to run. Everything else runs in its inputs' dtype. Ops are
+marked with ``autocast_op(category, devices)``.
 """
 
 from __future__ import annotations

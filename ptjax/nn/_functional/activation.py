@@ -18,6 +18,7 @@ from ptjax import _ops
 from ptjax._dispatch import apply
 from ptjax._ops.reduction import softmin as _softmin
 from ptjax._tensor import Tensor, _type_title, _wrap_dim
+from ptjax.amp.autocast_mode import CUDA, FP32, autocast_op
 from ptjax.random import default_generator
 
 __all__ = [
@@ -367,6 +368,7 @@ def logsigmoid(input: Tensor) -> Tensor:
     return _run(_log_sigmoid, input, False, "log_sigmoid_forward")
 
 
+@autocast_op(FP32, CUDA)
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``; linear where ``beta * x > threshold``."""
     return _run(_softplus, input, False, "softplus", beta=beta, threshold=threshold)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ptjax._dispatch import apply
 from ptjax._tensor import Tensor, _wrap_dim
-from ptjax.amp.autocast_mode import FP32, autocast_op
+from ptjax.amp.autocast_mode import CUDA, FP32, autocast_op
 
 __all__ = ["pairwise_distance", "cosine_similarity", "pdist", "normalize"]
 
@@ -62,6 +62,7 @@ def _cosine(x1, x2, *, axis, eps):
 _cosine.backward_name = "SumBackward1"
 
 
+@autocast_op(FP32, CUDA)
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast together)."""
     ndim = max(x1.dim(), x2.dim())
@@ -76,6 +77,7 @@ def _pdist(x, *, p):
 _pdist.backward_name = "PdistBackward0"
 
 
+@autocast_op(FP32, CUDA)
 def pdist(input: Tensor, p: float = 2) -> Tensor:
     """Distances between all pairs of rows of ``input`` (N, M): (N (N - 1) / 2,)."""
     if input.dim() != 2:
@@ -93,6 +95,7 @@ def _normalize(x, *, p, axis, eps):
 _normalize.backward_name = "DivBackward0"
 
 
+@autocast_op(FP32, CUDA)
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
     """``input / max(||input||_p, eps)`` along ``dim``."""
     return apply(_normalize, input, p=float(p), axis=_wrap_dim(dim, input.dim()), eps=eps)
