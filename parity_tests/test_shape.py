@@ -794,6 +794,30 @@ def test_view_as_real_complex_layout():
     assert not hasattr(ptjax.Tensor, "view_as_complex")
 
 
+def test_real_imag_are_views():
+    def fn(t, z, x):
+        a = z.clone()
+        a.real.mul_(2.0)  # writes reach the complex tensor
+        a.imag[0] = 5.0
+        b = z.clone()
+        rb, ib = b.real, t.imag(b)
+        b.add_(1j)  # the views see their base change
+        c = z.clone()
+        c.real = x  # the setter copies into the real part, as in torch
+        c.imag = 0.5
+        d = z.clone()
+        d.t().imag[1:, 0] = -1.0
+        return a, rb, ib, b, c, d, z.real * 3, (z.imag**2).sum(), t.real(x) + 1
+
+    check(fn, [crandn(3, 4), randn(3, 4)])
+    for lib in (torch, ptjax):
+        z = lib.zeros(2, 3, dtype=lib.complex64, requires_grad=True)
+        x = lib.zeros(3)
+        assert z.real.grad_fn.name() == z.imag.grad_fn.name() == "SelectBackward0"
+        assert (z.real.stride(), z.imag.storage_offset()) == ((6, 2), 1)
+        assert x.real is x and z.real._base is z
+
+
 def test_view_as_real_complex_errors():
     msg = "view_as_complex is only supported for half, float and double tensors, but got a tensor"
     _both(

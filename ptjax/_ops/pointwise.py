@@ -134,8 +134,6 @@ __all__ = [
     "isclose",
     "allclose",
     # complex
-    "real",
-    "imag",
     "conj",
     "angle",
 ]
@@ -927,37 +925,11 @@ def square(input: Tensor, *, out=None) -> Tensor:
 # -- complex helpers --------------------------------------------------------------------------------
 
 
-def _real(x):
-    return jnp.real(x)
-
-
-def _imag(x):
-    return jnp.imag(x)
-
-
 def _conj(x):
     return jnp.conj(x)
 
 
 _conj.backward_name = "ConjBackward0"
-
-
-@tensor_op(method=False)
-def real(input: Tensor) -> Tensor:
-    """The real part; for a real tensor, ``input`` itself."""
-    return apply(_real, input) if input.dtype.is_complex else input
-
-
-@tensor_op(method=False)
-def imag(input: Tensor) -> Tensor:
-    """The imaginary part of a complex tensor."""
-    if not input.dtype.is_complex:
-        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    return apply(_imag, input)
-
-
-Tensor.real = property(real)
-Tensor.imag = property(imag)
 
 
 @tensor_op

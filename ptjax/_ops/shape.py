@@ -1,9 +1,9 @@
 """Shape ops: reshaping, transposing, broadcasting, splitting, joining, flipping, diagonals.
 
 Ops that are views in torch (view, reshape, flatten, unflatten, ravel, squeeze, unsqueeze,
-permute, transpose, t, T, mT, movedim, view_as_real, view_as_complex, expand, broadcast_to,
-narrow, select, split, chunk, tensor_split, unbind, diagonal, unfold, atleast_*, meshgrid) return
-views here too: each is a pure selection/reshape (or complex <-> real-pair reinterpretation) of
+permute, transpose, t, T, mT, movedim, view_as_real, view_as_complex, real, imag, expand,
+broadcast_to, narrow, select, split, chunk, tensor_split, unbind, diagonal, unfold, atleast_*,
+meshgrid) return views here too: each is a pure selection/reshape (or complex <-> real-pair reinterpretation) of
 its input run through ``view_op``, so in-place changes through them reach the base tensor and a
 view sees later in-place changes of its base.
 """
@@ -48,6 +48,8 @@ __all__ = [
     "movedim",
     "view_as_real",
     "view_as_complex",
+    "real",
+    "imag",
     "expand_copy",
     "broadcast_to",
     "broadcast_tensors",
@@ -626,6 +628,26 @@ def view_as_complex(input: Tensor) -> Tensor:
     if offset % 2:
         raise RuntimeError("Tensor must have a storage_offset divisible by 2")
     return view_op(input, _view_as_complex)
+
+
+@tensor_op(method=False)
+def real(input: Tensor) -> Tensor:
+    """The real part of a complex tensor (*), as a view: writes to it change ``input``. For a
+    real tensor, ``input`` itself."""
+    return select(view_as_real(input), -1, 0) if input.dtype.is_complex else input
+
+
+@tensor_op(method=False)
+def imag(input: Tensor) -> Tensor:
+    """The imaginary part of a complex tensor (*), as a view: writes to it change ``input``."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return select(view_as_real(input), -1, 1)
+
+
+# `z.real = v` writes v into the real part, as in torch
+Tensor.real = property(real, lambda self, value: real(self).copy_(value))
+Tensor.imag = property(imag, lambda self, value: imag(self).copy_(value))
 
 
 # -- broadcasting and repetition -------------------------------------------------------------------
