@@ -42,21 +42,9 @@ import torch
 from helpers import RNG, assert_close
 
 import ptjax
+from ptjax.bench.backends import training_step  # the step the benchmark times, tested here
 
-__all__ = ["check_module", "to_torch_dtype"]
-
-
-def training_step(model, optimizer, criterion):
-    """The PyTorch training step every loop test runs: zero_grad, loss, backward, step."""
-
-    def step(x, y):
-        optimizer.zero_grad()
-        loss = criterion(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+__all__ = ["check_module", "to_torch_dtype", "training_step"]
 
 
 def to_torch_dtype(dtype) -> torch.dtype:

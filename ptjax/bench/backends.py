@@ -39,18 +39,18 @@ def available(backend: str) -> str | None:
     return None
 
 
-def _train_loop(lib, model):
-    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
-    criterion = lib.nn.CrossEntropyLoss()
+def training_step(model, optimizer, criterion):
+    """The PyTorch training step every backend times (and the parity tests run):
+    ``zero_grad``, loss, ``backward``, ``step``; works with torch's and ptjax's objects."""
 
-    def train_step(x, y):
-        opt.zero_grad()
+    def step(x, y):
+        optimizer.zero_grad()
         loss = criterion(model(x), y)
         loss.backward()
-        opt.step()
+        optimizer.step()
         return loss
 
-    return train_step
+    return step
 
 
 def _lib_step(lib, name, size, batch, device, state, dropout, compiled, no_device):
@@ -68,7 +68,9 @@ def _lib_step(lib, name, size, batch, device, state, dropout, compiled, no_devic
     model.to(dev).train()
     xn, yn = models.make_batch(name, batch, size)
     x, y = lib.from_numpy(xn).to(dev), lib.from_numpy(yn).to(dev)
-    step = _train_loop(lib, model)
+    step = training_step(
+        model, lib.optim.Adam(model.parameters(), lr=1e-3), lib.nn.CrossEntropyLoss()
+    )
     if compiled:
         step = lib.compile(step)
     return model, (lambda: step(x, y)), dev
