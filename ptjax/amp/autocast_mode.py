@@ -96,13 +96,18 @@ class autocast:
         return wrapper
 
 
+def _policy_applies(devices: tuple[str, ...] | None) -> bool:
+    """Whether autocast is on and its device type's policy lists an op listed for ``devices``."""
+    return state.enabled and (devices is None or state.device_type in devices)
+
+
 def cast_inputs(category: str, *tensors, devices: tuple[str, ...] | None = None):
     """Cast floating tensors for an op of ``category`` under the active autocast policy.
 
     Returns the tensors unchanged outside autocast, or under an autocast whose device type is
     not in ``devices`` (default: all). Non-floating tensors and None pass through.
     """
-    if not state.enabled or (devices is not None and state.device_type not in devices):
+    if not _policy_applies(devices):
         return tensors
     target = state.dtype if category == LOWER else D.float32
     out = []
@@ -132,7 +137,7 @@ def autocast_op(category: str, devices: tuple[str, ...] | None = None):
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            if not state.enabled or (devices is not None and state.device_type not in devices):
+            if not _policy_applies(devices):
                 return fn(*args, **kwargs)
             if category == BANNED:
                 raise RuntimeError(
